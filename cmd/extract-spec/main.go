@@ -19,7 +19,7 @@ import (
 	"github.com/tcikit/tci/internal/specextract"
 )
 
-// maxUpstreamSize bounds a downloaded upstream document; the 2026-12 copy is about 480 KB.
+// maxUpstreamSize bounds a downloaded upstream document; the 2026-12 copy is about 460 KB.
 const maxUpstreamSize = 32 << 20
 
 func main() {

@@ -116,7 +116,7 @@ func referencedComponents(root, paths *yaml.Node) (*yaml.Node, error) {
 		return nil, errors.New("upstream document has no components mapping")
 	}
 
-	wanted := map[string]map[string]bool{} // section -> entry name -> referenced
+	referenced := map[string]map[string]bool{} // section -> entry name -> true
 	queue := []*yaml.Node{paths}
 	for len(queue) > 0 {
 		node := queue[0]
@@ -127,17 +127,17 @@ func referencedComponents(root, paths *yaml.Node) (*yaml.Node, error) {
 		}
 		for _, ref := range refs {
 			section, name := ref[0], ref[1]
-			if wanted[section][name] {
+			if referenced[section][name] {
 				continue
 			}
 			target := lookup(lookup(components, section), name)
 			if target == nil {
 				return nil, fmt.Errorf("reference #/components/%s/%s has no target in the upstream document", section, name)
 			}
-			if wanted[section] == nil {
-				wanted[section] = map[string]bool{}
+			if referenced[section] == nil {
+				referenced[section] = map[string]bool{}
 			}
-			wanted[section][name] = true
+			referenced[section][name] = true
 			queue = append(queue, target)
 		}
 	}
@@ -146,12 +146,12 @@ func referencedComponents(root, paths *yaml.Node) (*yaml.Node, error) {
 	for i := 0; i+1 < len(components.Content); i += 2 {
 		section, entries := components.Content[i], components.Content[i+1]
 		keepAll := section.Value == "securitySchemes"
-		if !keepAll && wanted[section.Value] == nil {
+		if !keepAll && referenced[section.Value] == nil {
 			continue
 		}
 		kept := mapping()
 		for j := 0; j+1 < len(entries.Content); j += 2 {
-			if keepAll || wanted[section.Value][entries.Content[j].Value] {
+			if keepAll || referenced[section.Value][entries.Content[j].Value] {
 				kept.Content = append(kept.Content, entries.Content[j], entries.Content[j+1])
 			}
 		}
