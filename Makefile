@@ -1,9 +1,9 @@
-# Targets for building, regenerating and checking tci. CI runs .ci/run, which calls "make ci".
+# Targets for building, regenerating and checking tci. CI runs .ci/run, which calls these targets.
 GO ?= go
 UPSTREAM ?= testdata/together-openapi.yaml
-FUZZTIME ?= 10s
+FUZZTIME ?= 1m
 
-.PHONY: all build generate check-generated spec vet test bench fuzz check ci
+.PHONY: all build generate check-generated spec vet test bench fuzz check
 
 all: check build
 
@@ -34,5 +34,14 @@ test:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Run every fuzz target for FUZZTIME each; CI uses a few seconds, the default is a minute.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$target"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
 
 check: check-generated vet test
