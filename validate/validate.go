@@ -47,6 +47,7 @@ type Validator struct {
 	doc        *openapi3.T
 	router     routers.Router
 	operations []Operation
+	schemas    map[Operation]*operationSchemas
 }
 
 // New loads and checks an OpenAPI document and prepares its operations for validation.
@@ -77,6 +78,9 @@ func New(spec []byte) (*Validator, error) {
 		}
 	}
 	slices.SortFunc(v.operations, func(a, b Operation) int { return strings.Compare(a.String(), b.String()) })
+	if v.schemas, err = compileOperations(doc, v.operations); err != nil {
+		return nil, err
+	}
 	return v, nil
 }
 
