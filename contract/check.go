@@ -1,0 +1,205 @@
+package contract
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/tcikit/tci/validate"
+)
+
+// DefaultScenarioTimeout bounds one scenario, all its requests included, unless
+// WithScenarioTimeout sets another bound.
+const DefaultScenarioTimeout = 60 * time.Second
+
+// CheckOption configures Check.
+type CheckOption func(*checkConfig) error
+
+type checkConfig struct {
+	apiKey   string
+	run      *regexp.Regexp
+	client   *http.Client
+	timeout  time.Duration
+	progress func(Result)
+}
+
+// WithAPIKey sends key as a bearer token with every request except those of the scenarios that
+// test rejection. Without a key the auth scenarios are skipped, because they cannot tell a
+// server that rejects a wrong token from one that ignores tokens.
+func WithAPIKey(key string) CheckOption {
+	return func(c *checkConfig) error {
+		if key == "" {
+			return errors.New("empty API key; omit the option to run without a key")
+		}
+		if strings.ContainsAny(key, "\r\n") {
+			return errors.New("invalid API key: it contains a line break")
+		}
+		c.apiKey = key
+		return nil
+	}
+}
+
+// WithRun selects the scenarios whose name matches the regular expression pattern, unanchored
+// as with "go test -run". An empty pattern selects every scenario.
+func WithRun(pattern string) CheckOption {
+	return func(c *checkConfig) error {
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			return fmt.Errorf("invalid scenario pattern %q: %w", pattern, err)
+		}
+		c.run = re
+		return nil
+	}
+}
+
+// WithHTTPClient sends the requests through a copy of client. The default is a client with no
+// timeout of its own; each scenario is bounded by its context instead.
+func WithHTTPClient(client *http.Client) CheckOption {
+	return func(c *checkConfig) error {
+		if client == nil {
+			return errors.New("nil HTTP client; omit the option to use the default client")
+		}
+		copied := *client
+		c.client = &copied
+		return nil
+	}
+}
+
+// WithScenarioTimeout bounds each scenario, all its requests included. The default is
+// DefaultScenarioTimeout.
+func WithScenarioTimeout(d time.Duration) CheckOption {
+	return func(c *checkConfig) error {
+		if d <= 0 {
+			return fmt.Errorf("invalid scenario timeout %v: it must be positive", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithProgress calls report with each result as soon as its scenario ends, before Check
+// returns, so that a command can print results while the rest still run.
+func WithProgress(report func(Result)) CheckOption {
+	return func(c *checkConfig) error {
+		c.progress = report
+		return nil
+	}
+}
+
+// Check runs the selected scenarios one after another against the server at baseURL, the API
+// root that the spec's paths are relative to (such as "http://127.0.0.1:8787/v1"). It validates
+// every response against the spec and returns a report with one result per scenario.
+//
+// Check returns an error only when it cannot run: an invalid base URL or option, a pattern that
+// selects no scenario, or a validator that fails to load. A server that is down or breaks the
+// spec yields failed results, not an error. When ctx ends, the remaining scenarios fail with the
+// context's error.
+func Check(ctx context.Context, baseURL string, options ...CheckOption) (*CheckReport, error) {
+	config := checkConfig{client: &http.Client{}, timeout: DefaultScenarioTimeout}
+	for _, option := range options {
+		if err := option(&config); err != nil {
+			return nil, err
+		}
+	}
+	base, err := parseBaseURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	selected := selectScenarios(config.run)
+	if len(selected) == 0 {
+		return nil, fmt.Errorf("no scenario matches %q; scenarios: %s",
+			config.run.String(), strings.Join(ScenarioNames(), ", "))
+	}
+	validator, err := validate.Embedded()
+	if err != nil {
+		return nil, fmt.Errorf("load the spec validator: %w", err)
+	}
+
+	report := &CheckReport{BaseURL: base}
+	started := time.Now()
+	for _, s := range selected {
+		result := runScenario(ctx, s, &config, base, validator)
+		report.Results = append(report.Results, result)
+		if config.progress != nil {
+			config.progress(result)
+		}
+	}
+	report.Duration = time.Since(started)
+	return report, nil
+}
+
+// parseBaseURL checks that raw is an absolute http or https URL and returns it without a
+// trailing slash.
+func parseBaseURL(raw string) (string, error) {
+	const hint = "use the server's API root, such as http://127.0.0.1:8787/v1"
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("invalid base URL %q: %w; %s", raw, err, hint)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", fmt.Errorf("invalid base URL %q: scheme must be http or https; %s", raw, hint)
+	}
+	if u.Host == "" {
+		return "", fmt.Errorf("invalid base URL %q: missing host; %s", raw, hint)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("invalid base URL %q: it must not have a query or fragment; %s", raw, hint)
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+func selectScenarios(run *regexp.Regexp) []scenario {
+	var selected []scenario
+	for _, s := range scenarios {
+		if run == nil || run.MatchString(s.name) {
+			selected = append(selected, s)
+		}
+	}
+	return selected
+}
+
+// runScenario runs s under its own timeout and turns what it returned and the violations its
+// requests collected into a Result.
+func runScenario(
+	ctx context.Context, s scenario, config *checkConfig, base string, validator *validate.Validator,
+) Result {
+	ctx, cancel := context.WithTimeout(ctx, config.timeout)
+	defer cancel()
+	r := &runner{base: base, apiKey: config.apiKey, client: config.client, validator: validator}
+
+	started := time.Now()
+	err := s.run(ctx, r)
+	result := Result{
+		Scenario:   s.name,
+		Duration:   time.Since(started),
+		Violations: r.violations,
+	}
+
+	// Violations come first in the reason, because a response that breaks the spec often
+	// makes the scenario's own assertions fail too.
+	var reasons []string
+	if len(r.violations) > 0 {
+		reasons = append(reasons, fmt.Sprintf("%s, the first: %s",
+			plural(len(r.violations), "spec violation", "spec violations"), r.violations[0].String()))
+	}
+	var skipped *skipError
+	switch {
+	case errors.As(err, &skipped):
+		result.Outcome = Skip
+		reasons = append(reasons, skipped.reason)
+	case err != nil:
+		result.Outcome = Fail
+		reasons = append(reasons, err.Error())
+	case len(r.violations) > 0:
+		result.Outcome = Fail
+	default:
+		result.Outcome = Pass
+	}
+	result.Reason = strings.Join(reasons, "; ")
+	return result
+}
