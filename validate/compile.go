@@ -477,6 +477,24 @@ func discriminantFor(branches []*node, name string) *discriminant {
 	return d
 }
 
+// linearLookup is the number of properties up to which lookup compares names one by one, which
+// is faster than hashing for the few properties of most objects.
+const linearLookup = 16
+
+// lookup returns the index of the declared or required property name.
+func (n *node) lookup(name []byte) (int, bool) {
+	if len(n.props) > linearLookup {
+		i, ok := n.propIndex[string(name)]
+		return i, ok
+	}
+	for i := range n.props {
+		if n.props[i].name == string(name) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
 // integerOnly reports whether types accept integers but not every number.
 func integerOnly(types kinds) bool {
 	return types&kindInteger != 0 && types&kindNumber == 0

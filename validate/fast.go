@@ -76,21 +76,41 @@ func (v *Validator) schemasOf(op Operation) (*operationSchemas, error) {
 type operationSchemas struct {
 	request         *bodySchemas // nil when the operation has no request body
 	requestRequired bool
-	responses       map[string]*bodySchemas // by key of the responses object: "200", "2XX", "default"
+
+	statuses map[int]*bodySchemas // responses declared by status code
+	ranges   [6]*bodySchemas      // responses declared by range: ranges[2] for "2XX"
+	fallback *bodySchemas         // the "default" response
 }
 
 // response finds the response for status as kin-openapi does: the exact status, then its range,
 // then "default".
 func (o *operationSchemas) response(status int) *bodySchemas {
-	if r, ok := o.responses[strconv.Itoa(status)]; ok {
+	if r, ok := o.statuses[status]; ok {
 		return r
 	}
-	if 99 < status && status < 600 {
-		if r, ok := o.responses[strconv.Itoa(status/100)+"XX"]; ok {
-			return r
-		}
+	if 99 < status && status < 600 && o.ranges[status/100] != nil {
+		return o.ranges[status/100]
 	}
-	return o.responses["default"]
+	return o.fallback
+}
+
+// addResponse files the response declared under key, as the responses object of the spec
+// names it.
+func (o *operationSchemas) addResponse(key string, body *bodySchemas) error {
+	if key == "default" {
+		o.fallback = body
+		return nil
+	}
+	if len(key) == 3 && '1' <= key[0] && key[0] <= '5' && strings.ToUpper(key[1:]) == "XX" {
+		o.ranges[key[0]-'0'] = body
+		return nil
+	}
+	status, err := strconv.Atoi(key)
+	if err != nil {
+		return fmt.Errorf("response %q is neither a status code, a range such as 2XX, nor default", key)
+	}
+	o.statuses[status] = body
+	return nil
 }
 
 // bodySchemas holds the compiled schemas of a body by media type.
@@ -138,7 +158,7 @@ func (c *compiler) compileOperation(op *openapi3.Operation, location string) (*o
 	if len(op.Parameters) > 0 {
 		return nil, errors.New("the operation declares parameters, which Request does not validate; add parameter validation to package validate")
 	}
-	schemas := &operationSchemas{responses: map[string]*bodySchemas{}}
+	schemas := &operationSchemas{statuses: map[int]*bodySchemas{}}
 	if ref := op.RequestBody; ref != nil {
 		if ref.Value == nil {
 			return nil, errors.New("request body is not resolved")
@@ -167,7 +187,9 @@ func (c *compiler) compileOperation(op *openapi3.Operation, location string) (*o
 		if err != nil {
 			return nil, err
 		}
-		schemas.responses[status] = body
+		if err := schemas.addResponse(status, body); err != nil {
+			return nil, err
+		}
 	}
 	return schemas, nil
 }

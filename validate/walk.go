@@ -33,6 +33,7 @@ type walker struct {
 	bits     []uint64 // seen properties of the open objects, per node with object keywords
 	names    []byte   // member names of the open objects, decoded, for duplicate detection
 	nameEnds []int    // end offset in names of each member name
+	name     []byte   // decoded name of the current member
 	text     []byte   // decoded content of the current string
 	scratch  []byte   // base64 content without line breaks; member names during lookahead
 }
@@ -232,13 +233,6 @@ func (w *walker) object(set []*node) bool {
 				w.unexpected(w.pos, "looking for beginning of object key string")
 			}
 			name, valid := w.memberName()
-			if !w.uniqueName(name, nameBase, nameByteBase, &large) {
-				if !w.collect {
-					return false
-				}
-				w.report("duplicate property " + quoteValue(name))
-				ok = false
-			}
 			w.skipSpace()
 			if w.pos >= len(w.data) || w.data[w.pos] != ':' {
 				w.unexpected(w.pos, "after object key")
@@ -246,6 +240,18 @@ func (w *walker) object(set []*node) bool {
 			w.pos++
 
 			w.push(name, -1)
+			base := len(w.stack)
+			held, declared, repeated := w.member(set, name, bitBase)
+			if !declared && !w.uniqueName(name, nameBase, nameByteBase, &large) {
+				repeated = true
+			}
+			if repeated {
+				if !w.collect {
+					return false
+				}
+				w.reportParent("duplicate property " + quoteValue(name))
+				ok = false
+			}
 			if !valid {
 				if !w.collect {
 					return false
@@ -253,8 +259,7 @@ func (w *walker) object(set []*node) bool {
 				w.report("invalid UTF-8 in property name")
 				ok = false
 			}
-			base := len(w.stack)
-			if !w.member(set, name, bitBase) {
+			if !held {
 				if !w.collect {
 					return false
 				}
@@ -294,63 +299,70 @@ func (w *walker) object(set []*node) bool {
 
 func words(n *node) int { return (len(n.props) + 63) / 64 }
 
-// memberName scans a member name, stores it decoded on the walker and returns it.
+// memberName scans a member name and returns it decoded.
 func (w *walker) memberName() (name []byte, valid bool) {
 	raw, escaped, valid := w.scanString()
-	start := len(w.names)
-	if escaped {
-		w.names = appendUnescaped(w.names, raw)
-	} else {
-		w.names = append(w.names, raw...)
+	if !escaped {
+		return raw, valid
 	}
-	w.nameEnds = append(w.nameEnds, len(w.names))
-	return w.names[start:], valid
+	w.name = appendUnescaped(w.name[:0], raw)
+	return w.name, valid
 }
 
-// uniqueName reports whether the object has no member named name before it.
+// uniqueName reports whether the object has no undeclared member named name before it, and
+// stores the name for the members after it. member detects repeats of declared members.
 //
 // NOTE: encoding/json keeps the last of duplicate members and kin-openapi judges that one, but
 // RFC 8259 leaves the meaning of duplicates open, so the validator rejects them.
 func (w *walker) uniqueName(name []byte, nameBase, nameByteBase int, large *map[string]struct{}) bool {
-	earlier := w.nameEnds[nameBase : len(w.nameEnds)-1]
-	if *large == nil && len(earlier) < largeObject {
+	earlier := w.nameEnds[nameBase:]
+	unique := true
+	switch {
+	case *large == nil && len(earlier) < largeObject:
 		from := nameByteBase
 		for _, end := range earlier {
 			if bytes.Equal(w.names[from:end], name) {
-				return false
+				unique = false
+				break
 			}
 			from = end
 		}
-		return true
-	}
-	if *large == nil {
+	case *large == nil:
 		*large = make(map[string]struct{}, 2*largeObject)
 		from := nameByteBase
 		for _, end := range earlier {
 			(*large)[string(w.names[from:end])] = struct{}{}
 			from = end
 		}
+		fallthrough
+	default:
+		if _, seen := (*large)[string(name)]; seen {
+			unique = false
+		}
+		(*large)[string(name)] = struct{}{}
 	}
-	if _, seen := (*large)[string(name)]; seen {
-		return false
-	}
-	(*large)[string(name)] = struct{}{}
-	return true
+	w.names = append(w.names, name...)
+	w.nameEnds = append(w.nameEnds, len(w.names))
+	return unique
 }
 
 // member applies the object keywords of set to the member name: it marks the member as seen,
 // rejects it where additionalProperties is false and pushes the schemas of its value on the
-// stack.
-func (w *walker) member(set []*node, name []byte, bitBase int) bool {
-	ok := true
+// stack. declared reports a name that some node of set declares or requires, and repeated a
+// member that such a node has seen before in this object.
+func (w *walker) member(set []*node, name []byte, bitBase int) (held, declared, repeated bool) {
+	held = true
 	off := bitBase
 	for _, n := range set {
 		if !n.objectRules {
 			continue
 		}
-		i, found := n.propIndex[string(name)]
+		i, found := n.lookup(name)
 		if found {
-			w.bits[off+i/64] |= 1 << (i % 64)
+			declared = true
+			bit := &w.bits[off+i/64]
+			repeated = repeated || *bit&(1<<(i%64)) != 0
+			*bit |= 1 << (i % 64)
 		}
 		off += words(n)
 		if found && n.props[i].declared {
@@ -361,10 +373,10 @@ func (w *walker) member(set []*node, name []byte, bitBase int) bool {
 		}
 		if n.noExtra {
 			if !w.collect {
-				return false
+				return false, declared, repeated
 			}
 			w.reportParent("property " + quoteValue(name) + " is not allowed")
-			ok = false
+			held = false
 			continue
 		}
 		if n.extra != nil {
@@ -381,7 +393,7 @@ func (w *walker) member(set []*node, name []byte, bitBase int) bool {
 			}
 		}
 	}
-	return ok
+	return held, declared, repeated
 }
 
 func (w *walker) checkRequired(set []*node, bitBase int) bool {
