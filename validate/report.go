@@ -33,7 +33,8 @@ func (w *walker) reportParent(reason string) {
 
 func (w *walker) pointer() string { return pointerOf(w.path) }
 
-// pointerOf returns the JSON pointer (RFC 6901) of path.
+// pointerOf returns the JSON pointer (RFC 6901) of path. Invalid UTF-8 in a member name becomes
+// U+FFFD, as a JSON decoder reads it.
 func pointerOf(path []segment) string {
 	var b strings.Builder
 	for _, s := range path {
@@ -41,7 +42,7 @@ func pointerOf(path []segment) string {
 		if s.index >= 0 {
 			b.WriteString(strconv.Itoa(s.index))
 		} else {
-			b.WriteString(escapePointer(s.name))
+			b.WriteString(escapePointer(strings.ToValidUTF8(s.name, "\uFFFD")))
 		}
 	}
 	return b.String()
