@@ -1,0 +1,337 @@
+# Driver for one session of the tci reference server.
+#
+# The server starts one Python process per session and sends this file on standard input. The
+# driver then replaces standard input with /dev/null and talks to the server over two pipes that
+# it inherits, so that nothing user code prints can reach the protocol:
+#
+#   fd 3, from the server: one JSON object per line, {"seq": N, "code": "...", "marker": "..."}.
+#   fd 4, to the server: one JSON object per line. Outputs use the API's own shape
+#         ({"type": "stdout", "data": "..."}, "stderr", "error", "execute_result",
+#         "display_data"), and {"type": "done", "seq": N, "marked": [...]} ends an execute.
+#
+# sys.stdout and sys.stderr send every write as an output event at once, so their order is exact
+# and nothing is lost when the server kills the process at a timeout. File descriptors 1 and 2
+# stay pipes that the server reads itself, for output written below Python (os.write,
+# subprocesses, C libraries). After each execute the driver writes the command's marker to both,
+# and the server waits for those markers so that such output is not left behind.
+#
+# Keep this file compatible with Python 3.8.
+
+import ast
+import base64
+import builtins
+import codecs
+import io
+import json
+import linecache
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+import types
+
+_COMMAND_FD = 3
+_EVENT_FD = 4
+
+# Text events are split into pieces of this many characters so that one event line stays small.
+_MAX_EVENT_CHARS = 256 * 1024
+
+_send_lock = threading.Lock()
+_event_fd = -1
+
+
+def _send(event):
+    data = (json.dumps(event) + "\n").encode("ascii")
+    view = memoryview(data)
+    with _send_lock:
+        while view:
+            written = os.write(_event_fd, view)
+            view = view[written:]
+
+
+class _OutputStream(io.TextIOBase):
+    """Text stream that sends each write to the server as a stdout or stderr output."""
+
+    def __init__(self, name, fd):
+        super().__init__()
+        self._name = name
+        self._fd = fd
+        self._buffer = _BinaryOutputStream(self)
+
+    name = property(lambda self: "<%s>" % self._name)
+    encoding = property(lambda self: "utf-8")
+    errors = property(lambda self: "replace")
+    buffer = property(lambda self: self._buffer)
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        # Writes to the descriptor itself reach the server as fd-level output.
+        return self._fd
+
+    def flush(self):
+        pass
+
+    def write(self, text):
+        if not isinstance(text, str):
+            raise TypeError("write() argument must be str, not %s" % type(text).__name__)
+        for start in range(0, len(text), _MAX_EVENT_CHARS):
+            _send({"type": self._name, "data": text[start:start + _MAX_EVENT_CHARS]})
+        return len(text)
+
+
+class _BinaryOutputStream(io.RawIOBase):
+    """The buffer attribute of an _OutputStream: decodes UTF-8 bytes and writes the text."""
+
+    def __init__(self, text_stream):
+        super().__init__()
+        self._text = text_stream
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def writable(self):
+        return True
+
+    def fileno(self):
+        return self._text.fileno()
+
+    def write(self, data):
+        text = self._decoder.decode(bytes(data))
+        if text:
+            self._text.write(text)
+        return len(data)
+
+
+# Rich representations copied into execute_result outputs next to text/plain, as notebooks do.
+_REPR_METHODS = (
+    ("_repr_html_", "text/html"),
+    ("_repr_markdown_", "text/markdown"),
+    ("_repr_latex_", "text/latex"),
+    ("_repr_svg_", "image/svg+xml"),
+    ("_repr_png_", "image/png"),
+    ("_repr_jpeg_", "image/jpeg"),
+    ("_repr_json_", "application/json"),
+)
+
+
+def _mime_bundle(value):
+    bundle = {"text/plain": repr(value)}
+    if isinstance(value, type):
+        return bundle
+    for method_name, mime in _REPR_METHODS:
+        try:
+            method = getattr(value, method_name, None)
+            data = method() if callable(method) else None
+        except Exception:
+            continue
+        if isinstance(data, tuple) and data:
+            data = data[0]
+        data = _mime_data(mime, data)
+        if data is not None:
+            bundle[mime] = data
+    return bundle
+
+
+def _mime_data(mime, data):
+    """Return data in the form the API declares for mime, or None when it cannot be sent."""
+    if data is None:
+        return None
+    if mime in ("image/png", "image/jpeg"):
+        if isinstance(data, (bytes, bytearray)):
+            return base64.b64encode(data).decode("ascii")
+        if isinstance(data, str):
+            try:
+                base64.b64decode(data, validate=True)
+            except ValueError:
+                return None
+            return data
+        return None
+    if mime == "application/json":
+        if not isinstance(data, dict):
+            return None
+        try:
+            json.dumps(data)
+        except (TypeError, ValueError):
+            return None
+        return data
+    return data if isinstance(data, str) else None
+
+
+def _send_exception(error):
+    # Skip the driver's own frames so that the traceback starts in the user's code.
+    tb = error.__traceback__
+    while tb is not None and not tb.tb_frame.f_code.co_filename.startswith("<cell-"):
+        tb = tb.tb_next
+    text = "".join(traceback.format_exception(type(error), error, tb))
+    _send({"type": "error", "data": text})
+
+
+def _suppresses_result(code, statement):
+    """Report whether a semicolon follows the trailing expression, which hides its value."""
+    lines = code.splitlines()
+    if statement.end_lineno is None or statement.end_lineno > len(lines):
+        return False
+    rest = lines[statement.end_lineno - 1].encode("utf-8")[statement.end_col_offset:]
+    return rest.decode("utf-8", "replace").lstrip().startswith(";")
+
+
+def _run_code(code, seq, namespace):
+    filename = "<cell-%d>" % seq
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
+    try:
+        tree = ast.parse(code, filename=filename, mode="exec")
+    except (SyntaxError, ValueError) as error:
+        _send({"type": "error", "data": "".join(traceback.format_exception_only(type(error), error))})
+        return
+
+    trailing = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        trailing = tree.body.pop()
+        if _suppresses_result(code, trailing):
+            tree.body.append(trailing)
+            trailing = None
+
+    try:
+        exec(compile(tree, filename, "exec"), namespace)
+        if trailing is not None:
+            value = eval(compile(ast.Expression(trailing.value), filename, "eval"), namespace)
+            if value is not None:
+                namespace["_"] = value
+                _send({"type": "execute_result", "data": _mime_bundle(value)})
+    except BaseException as error:
+        _send_exception(error)
+
+
+def _send_figures():
+    """Send every open pyplot figure as a PNG display_data output, then close them all."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is None:
+        return
+    try:
+        for number in pyplot.get_fignums():
+            figure = pyplot.figure(number)
+            png = io.BytesIO()
+            figure.savefig(png, format="png", bbox_inches="tight")
+            _send({
+                "type": "display_data",
+                "data": {
+                    "image/png": base64.b64encode(png.getvalue()).decode("ascii"),
+                    "text/plain": repr(figure),
+                },
+            })
+    except Exception as error:
+        _send_exception(error)
+    finally:
+        pyplot.close("all")
+
+
+def _show(*args, **kwargs):
+    """Replacement for matplotlib.pyplot.show: sends the open figures where show is called."""
+    _send_figures()
+
+
+class _PyplotFinder:
+    """Import hook that replaces matplotlib.pyplot.show once pyplot is imported.
+
+    The Agg backend cannot show figures, so its show only warns. Like a notebook, the session
+    sends the figures at that point instead.
+    """
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "matplotlib.pyplot":
+            return None
+        spec = None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                break
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_and_patch(module):
+            exec_module(module)
+            module.show = _show
+
+        spec.loader.exec_module = exec_and_patch
+        return spec
+
+
+def _flush_low_level_output():
+    for stream in (sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+    except Exception:
+        pass
+
+
+def _write_markers(marker):
+    """Write marker to fds 1 and 2 and return the names of the streams that took it."""
+    marked = []
+    for name, fd in (("stdout", 1), ("stderr", 2)):
+        try:
+            os.write(fd, marker)
+            marked.append(name)
+        except OSError:
+            pass
+    return marked
+
+
+def _watch_parent(parent):
+    # A server that dies without stopping its sessions leaves this process with a new parent.
+    # Kill the whole process group then, so that no session outlives its server.
+    while True:
+        time.sleep(1)
+        if os.getppid() != parent:
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+
+
+def _main():
+    global _event_fd
+
+    # os.dup returns descriptors that are not inherited, so user subprocesses cannot reach the
+    # protocol pipes.
+    commands = os.fdopen(os.dup(_COMMAND_FD), "rb")
+    _event_fd = os.dup(_EVENT_FD)
+    os.close(_COMMAND_FD)
+    os.close(_EVENT_FD)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+
+    sys.stdout = _OutputStream("stdout", 1)
+    sys.stderr = _OutputStream("stderr", 2)
+    sys.path.insert(0, os.getcwd())
+    sys.meta_path.insert(0, _PyplotFinder())
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+
+    # User code runs in a fresh __main__ module, so that pickle and multiprocessing find the
+    # classes and functions it defines.
+    main = types.ModuleType("__main__")
+    main.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = main
+
+    for line in commands:
+        command = json.loads(line)
+        seq = command["seq"]
+        _run_code(command["code"], seq, main.__dict__)
+        _send_figures()
+        _flush_low_level_output()
+        marked = _write_markers(command["marker"].encode("latin-1"))
+        _send({"type": "done", "seq": seq, "marked": marked})
+
+
+_main()

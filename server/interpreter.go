@@ -1,0 +1,388 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tcikit/tci/generated"
+)
+
+//go:embed driver.py
+var driverSource string
+
+// bootstrap is the -c program of a session's Python process: it runs the driver sent on
+// standard input.
+const bootstrap = "import sys; exec(compile(sys.stdin.buffer.read(), 'tci-driver', 'exec'))"
+
+const (
+	// markerGrace bounds the wait for the markers after the driver reports an execute done.
+	// A marker is late only when user code redirected fd 1 or 2 somewhere else.
+	markerGrace = 2 * time.Second
+	// drainGrace bounds the wait for the pipes to reach end of file after the process exits.
+	// Only a descendant that left the process group can hold them open longer.
+	drainGrace = 500 * time.Millisecond
+	// readChunkSize is the buffer size for reading fds 1 and 2.
+	readChunkSize = 32 * 1024
+)
+
+// interpreter is one Python process running the driver in a session directory.
+type interpreter struct {
+	cmd      *exec.Cmd
+	commands *os.File // write end of the driver's fd 3
+	pipes    []*os.File
+	box      *outbox
+	secret   string
+	seq      int64
+	logger   *slog.Logger
+
+	readers   sync.WaitGroup
+	closeOnce sync.Once
+	exited    chan struct{} // closed once the process has been waited for
+	exitErr   error         // the result of cmd.Wait, set before exited is closed
+}
+
+// interpreterConfig holds what startInterpreter needs to start a session's process.
+type interpreterConfig struct {
+	python         string // absolute path of the interpreter
+	dir            string // working directory
+	env            []string
+	maxOutputBytes int64
+	logger         *slog.Logger
+}
+
+// outcome is the way an execute ended: finished, timed out or cut off by the process exiting.
+type outcome int
+
+const (
+	outcomeDone     outcome = iota // the driver finished the code
+	outcomeTimedOut                // the timeout passed and the process group was killed
+	outcomeExited                  // the process exited or was killed during the execute
+)
+
+// startInterpreter starts the driver in a process group of its own, with fds 1 and 2 and the two
+// protocol pipes connected to the server.
+func startInterpreter(cfg interpreterConfig) (*interpreter, error) {
+	secret := make([]byte, 16)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, fmt.Errorf("generate marker secret: %w", err)
+	}
+	p := &interpreter{
+		box:    newOutbox(cfg.maxOutputBytes),
+		secret: hex.EncodeToString(secret),
+		logger: cfg.logger,
+		exited: make(chan struct{}),
+	}
+
+	// The child gets the read end of commands as fd 3 and the write ends of events, stdout and
+	// stderr as fds 4, 1 and 2. The parent closes its copies of those ends after the start.
+	commandsRead, commandsWrite, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("create command pipe: %w", err)
+	}
+	ends := []*os.File{commandsRead, commandsWrite}
+	closeAll := func() {
+		for _, f := range ends {
+			f.Close()
+		}
+	}
+	var reads, writes [3]*os.File
+	for i := range reads {
+		reads[i], writes[i], err = os.Pipe()
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("create output pipe: %w", err)
+		}
+		ends = append(ends, reads[i], writes[i])
+	}
+	eventsWrite, stdoutWrite, stderrWrite := writes[0], writes[1], writes[2]
+
+	cmd := exec.Command(cfg.python, "-I", "-X", "utf8=1", "-c", bootstrap)
+	cmd.Dir = cfg.dir
+	cmd.Env = cfg.env
+	cmd.Stdin = strings.NewReader(driverSource)
+	cmd.Stdout = stdoutWrite
+	cmd.Stderr = stderrWrite
+	cmd.ExtraFiles = []*os.File{commandsRead, eventsWrite}
+	cmd.SysProcAttr = newProcessGroup()
+	if err := cmd.Start(); err != nil {
+		closeAll()
+		return nil, fmt.Errorf("start %s: %w", cfg.python, err)
+	}
+	for _, f := range []*os.File{commandsRead, eventsWrite, stdoutWrite, stderrWrite} {
+		f.Close()
+	}
+	p.cmd, p.commands = cmd, commandsWrite
+	p.pipes = reads[:]
+
+	p.readers.Add(3)
+	go p.readEvents(reads[0])
+	go p.readStream(outputStdout, reads[1])
+	go p.readStream(outputStderr, reads[2])
+	go func() {
+		err := cmd.Wait()
+		// Kill what the process left behind right after reaping it. From now on its pid may be
+		// reused, so nothing signals the group again.
+		if err := killProcessGroup(cmd.Process.Pid); err != nil {
+			p.logger.Error("kill python process group failed", "pid", cmd.Process.Pid, "error", err)
+		}
+		p.exitErr = err
+		close(p.exited)
+	}()
+	return p, nil
+}
+
+// pid returns the process id of the driver, which is also its process group id.
+func (p *interpreter) pid() int { return p.cmd.Process.Pid }
+
+// command is one line sent to the driver on fd 3.
+type command struct {
+	Seq    int64  `json:"seq"`
+	Code   string `json:"code"`
+	Marker string `json:"marker"`
+}
+
+// execute runs code in the driver and returns its outputs and how it ended. On a timeout the
+// whole process group is killed. The caller must not run two executes at once.
+func (p *interpreter) execute(code string, timeout time.Duration) ([]generated.InterpreterOutput, outcome) {
+	p.seq++
+	line, err := json.Marshal(command{Seq: p.seq, Code: code, Marker: marker(p.secret, p.seq)})
+	if err != nil {
+		panic("server: encode command: " + err.Error())
+	}
+	deadline := time.Now().Add(timeout)
+	if err := p.send(append(line, '\n'), deadline); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return p.kill(), outcomeTimedOut
+		}
+		p.logger.Debug("send command to python failed", "pid", p.pid(), "error", err)
+		return p.waitExit(), outcomeExited
+	}
+
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	var grace <-chan time.Time
+	for {
+		done, synced := p.box.progress(p.seq)
+		if synced {
+			return p.box.take(), outcomeDone
+		}
+		if done && grace == nil {
+			grace = time.After(markerGrace)
+		}
+		select {
+		case <-p.box.changed:
+		case <-grace:
+			p.logger.Debug("execute markers did not arrive", "pid", p.pid(), "seq", p.seq)
+			return p.box.take(), outcomeDone
+		case <-timer.C:
+			return p.kill(), outcomeTimedOut
+		case <-p.exited:
+			return p.waitExit(), outcomeExited
+		}
+	}
+}
+
+// send writes a command to the driver, giving up at deadline.
+func (p *interpreter) send(line []byte, deadline time.Time) error {
+	if err := p.commands.SetWriteDeadline(deadline); err != nil {
+		return err
+	}
+	_, err := p.commands.Write(line)
+	return err
+}
+
+// kill kills the process group, waits for the process and returns the outputs collected.
+func (p *interpreter) kill() []generated.InterpreterOutput {
+	p.signalGroup()
+	return p.waitExit()
+}
+
+// signalGroup sends SIGKILL to the process group unless the process has been reaped already.
+// An unreaped process keeps its pid, and so the group id, from being reused.
+func (p *interpreter) signalGroup() {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	if err := killProcessGroup(p.pid()); err != nil {
+		p.logger.Error("kill python process group failed", "pid", p.pid(), "error", err)
+	}
+}
+
+// waitExit waits for the process to exit, reads what remains in the pipes and returns the
+// outputs collected.
+func (p *interpreter) waitExit() []generated.InterpreterOutput {
+	<-p.exited
+	p.closeOnce.Do(p.closePipes)
+	return p.box.take()
+}
+
+// stop kills the process group and releases the pipes. It is safe to call more than once and
+// after the process has exited.
+func (p *interpreter) stop() {
+	p.kill()
+}
+
+// closePipes waits up to drainGrace for the readers to reach end of file, then closes the
+// parent's pipe ends, which ends any reader still blocked.
+func (p *interpreter) closePipes() {
+	drained := make(chan struct{})
+	go func() {
+		p.readers.Wait()
+		close(drained)
+	}()
+	select {
+	case <-drained:
+	case <-time.After(drainGrace):
+	}
+	p.commands.Close()
+	for _, f := range p.pipes {
+		f.Close()
+	}
+	<-drained
+}
+
+// exitStatus describes how the process ended, for error outputs and logs.
+func (p *interpreter) exitStatus() string {
+	var exitErr *exec.ExitError
+	switch {
+	case p.exitErr == nil:
+		return "exit status 0"
+	case errors.As(p.exitErr, &exitErr):
+		return exitErr.ProcessState.String()
+	default:
+		return p.exitErr.Error()
+	}
+}
+
+// driverEvent is one line that the driver writes on fd 4.
+type driverEvent struct {
+	Type   string          `json:"type"`
+	Data   json.RawMessage `json:"data"`
+	Seq    int64           `json:"seq"`
+	Marked []string        `json:"marked"`
+}
+
+// readEvents reads the driver's events until end of file.
+func (p *interpreter) readEvents(r io.Reader) {
+	defer p.readers.Done()
+	lines := bufio.NewReaderSize(r, 64*1024)
+	limit := p.box.limit + 1024*1024
+	for {
+		line, err := readLine(lines, limit)
+		var tooLong *lineTooLongError
+		if errors.As(err, &tooLong) {
+			p.box.drop(tooLong.size)
+			continue
+		}
+		if len(line) > 0 {
+			p.handleEvent(line)
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrClosed) {
+				p.logger.Debug("read python events failed", "pid", p.pid(), "error", err)
+			}
+			return
+		}
+	}
+}
+
+// lineTooLongError reports a line longer than the limit given to readLine.
+type lineTooLongError struct {
+	size int64 // length of the discarded line
+}
+
+func (e *lineTooLongError) Error() string {
+	return fmt.Sprintf("event line of %d bytes is too long", e.size)
+}
+
+// readLine reads one line of at most limit bytes. A longer line is read to its end and
+// discarded, and readLine returns a *lineTooLongError with no line.
+func readLine(r *bufio.Reader, limit int64) ([]byte, error) {
+	var line []byte
+	var size int64
+	for {
+		chunk, err := r.ReadSlice('\n')
+		size += int64(len(chunk))
+		if size <= limit {
+			line = append(line, chunk...)
+		} else {
+			line = nil
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if size > limit && err == nil {
+			return nil, &lineTooLongError{size: size}
+		}
+		return line, err
+	}
+}
+
+func (p *interpreter) handleEvent(line []byte) {
+	var event driverEvent
+	if err := json.Unmarshal(line, &event); err != nil {
+		p.logger.Debug("invalid python event", "pid", p.pid(), "error", err)
+		return
+	}
+	switch event.Type {
+	case outputStdout, outputStderr, outputError:
+		var text string
+		if err := json.Unmarshal(event.Data, &text); err != nil {
+			p.logger.Debug("invalid python event", "pid", p.pid(), "type", event.Type, "error", err)
+			return
+		}
+		p.box.add(output{kind: event.Type, text: []byte(text)})
+	case outputExecuteResult, outputDisplayData:
+		var bundle generated.MIMEBundle
+		if err := json.Unmarshal(event.Data, &bundle); err != nil {
+			p.logger.Debug("invalid python event", "pid", p.pid(), "type", event.Type, "error", err)
+			return
+		}
+		p.box.add(output{kind: event.Type, bundle: &bundle})
+	case "done":
+		p.box.done(event.Seq, event.Marked)
+	default:
+		p.logger.Debug("unknown python event", "pid", p.pid(), "type", event.Type)
+	}
+}
+
+// readStream reads fd 1 or 2 of the process until end of file, passing the data to the outbox
+// and the markers to its progress.
+func (p *interpreter) readStream(stream string, r io.Reader) {
+	defer p.readers.Done()
+	scanner := markerScanner{prefix: []byte("\x00" + p.secret)}
+	buf := make([]byte, readChunkSize)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			data, seq, found := scanner.scan(buf[:n])
+			if len(data) > 0 {
+				p.box.add(output{kind: stream, text: bytes.Clone(data)})
+			}
+			if found {
+				p.box.mark(stream, seq)
+			}
+		}
+		if err != nil {
+			if rest := scanner.flush(); len(rest) > 0 {
+				p.box.add(output{kind: stream, text: rest})
+			}
+			return
+		}
+	}
+}

@@ -1,0 +1,27 @@
+//go:build unix
+
+package server
+
+import (
+	"errors"
+	"syscall"
+)
+
+// processSupported reports whether sessions can run on this system.
+const processSupported = true
+
+// newProcessGroup puts the child in a process group of its own, so that a timeout or a stop can
+// kill it together with every process it started.
+func newProcessGroup() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}
+
+// killProcessGroup sends SIGKILL to the process group led by pid. A group that is already gone
+// is not an error.
+func killProcessGroup(pid int) error {
+	err := syscall.Kill(-pid, syscall.SIGKILL)
+	if errors.Is(err, syscall.ESRCH) {
+		return nil
+	}
+	return err
+}
