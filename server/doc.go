@@ -1,0 +1,118 @@
+// Package server is the reference server of the Code Interpreter API: POST /tci/execute and
+// GET /tci/sessions, served under /v1 and backed by real local Python processes.
+//
+// Together removed the hosted Code Interpreter in 2026-09, so this server is the target that
+// clients of the API run against. It implements generated.StrictServerInterface, so the request
+// and response types are those of openapi.yaml, and every JSON body it sends has a shape that
+// the spec accepts.
+//
+// # Usage
+//
+//	srv, err := server.New(server.WithToken(os.Getenv("TCI_TOKEN")))
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer srv.Close()
+//	hs := &http.Server{Addr: "127.0.0.1:8080", Handler: srv.Handler()}
+//	log.Fatal(hs.ListenAndServe())
+//
+// Clients then use http://127.0.0.1:8080/v1 as base URL. The official SDKs read it from
+// TOGETHER_BASE_URL and the token from TOGETHER_API_KEY. Shut the http.Server down before
+// calling Close, which kills every session.
+//
+// # Sessions
+//
+// An execute without session_id starts a session: a python3 process (WithPython, or the
+// environment variable TCI_PYTHON) that runs an embedded driver in a directory of its own.
+// Globals, imports and files persist across the executes of a session. Its id is "ses_"
+// followed by 22 random base62 characters from crypto/rand. Executes in one session run one at
+// a time, and executes in different sessions run in parallel. A session that has run no execute
+// for the session TTL (WithSessionTTL, 60 minutes by default) expires: its process group is
+// killed and its directory removed. GET /v1/tci/sessions lists the live sessions with their
+// execute count and their start, last execute and expiry times in UTC. An execute keeps running
+// when its client disconnects.
+//
+// Files in the request are written into the session directory, which is also the working
+// directory and HOME, before the code runs. Names are relative paths. The server rejects
+// empty, absolute and NUL-containing names, backslashes, ".." that leaves the directory, and any
+// path that resolves outside it through a symbolic link. Content is UTF-8 text for encoding
+// "string" and standard base64 for "base64".
+//
+// # Outputs
+//
+// Outputs come back in the order the code produced them. Writes to sys.stdout and sys.stderr
+// become stdout and stderr outputs, and adjacent writes to one stream are merged into one
+// output. An uncaught exception becomes an error output with the traceback, the code's own
+// frames only. When the last statement is an expression whose value is not None, its repr
+// becomes an execute_result with text/plain, plus text/html, image/png and similar types when
+// the value has _repr_html_, _repr_png_ and the like. A trailing semicolon hides the value, as
+// in a notebook. When matplotlib is installed, figures that pyplot holds open at the end of the
+// execute, or when plt.show is called, become display_data outputs with a base64 image/png, and
+// are then closed. Sessions use the Agg backend.
+//
+// Output written below Python, to file descriptors 1 and 2 directly or by subprocesses and C
+// libraries, also becomes stdout and stderr outputs. Its order is exact among writes to the
+// same descriptor, but relative to sys.stdout and sys.stderr writes it is the order in which
+// the server read it, which may differ for writes that are close in time. Such output that a
+// background process writes between executes is reported with the next execute. Bytes that are
+// not valid UTF-8 are replaced with U+FFFD. The driver talks to the server over two further
+// pipes, so user output cannot corrupt the protocol. Outputs past WithMaxOutputBytes (32 MiB
+// by default) are dropped, and a final stderr output reports how many bytes were dropped.
+//
+// # Timeouts and process exits
+//
+// An execute that runs longer than WithExecTimeout (60 seconds by default) is stopped by
+// killing the session's process group with SIGKILL, children included. The response is a 200
+// with the outputs produced so far and a final error output that starts with "TimeoutError:".
+// The session has ended: its state is lost, its directory is removed, and later executes with
+// its id get 404 with the reason. The same happens when the Python process exits during an
+// execute, for example through os._exit, with an error output that starts with
+// "SessionEnded:" and gives the exit status. SystemExit and KeyboardInterrupt raised by the
+// code are ordinary exceptions and leave the session running.
+//
+// The official TypeScript SDK (together-ai 0.52.0) times out after 60 seconds by default, as
+// long as the default execute timeout, and then retries the request, which runs the code again.
+// Give clients a longer timeout than the server's.
+//
+// # Status codes
+//
+// The spec declares only a 200 response for each operation, with a failure shape
+// {"data": null, "errors": [...]}. The server sends that shape with these statuses, each error
+// an object with "code" and "message", and "pointer" for spec violations:
+//
+//   - 400 invalid_request: no body, a body that violates the ExecuteRequest schema (a summary
+//     error, then one error per violation), or one that does not decode. A missing "language" means "python", the
+//     spec's default.
+//   - 400 invalid_file: a file name or content that the server rejects.
+//   - 401 unauthorized: a missing or wrong bearer token, with WWW-Authenticate: Bearer.
+//   - 404 session_not_found: a session_id that is unknown, expired or ended. The spec leaves
+//     the status open; 404 makes the official SDKs raise NotFoundError instead of returning a
+//     response whose data is null.
+//   - 404 not_found and 405 method_not_allowed: paths and methods outside the API.
+//   - 413 request_too_large: a body larger than WithMaxBodyBytes (32 MiB by default).
+//   - 500 session_start_failed and internal_error: the server's log has the cause.
+//   - 503 too_many_sessions: a new session beyond WithMaxSessions (32 by default).
+//   - 503 server_closed: any request after Close.
+//
+// # Environment and logs
+//
+// User code gets an environment built from scratch: HOME and the working directory are the
+// session directory, TMPDIR is a directory next to it, LANG=C.UTF-8, MPLBACKEND=Agg,
+// MPLCONFIGDIR is a matplotlib cache that all sessions of the server share,
+// PYTHONUNBUFFERED=1, and PATH is the server's PATH behind the interpreter's directory. No other
+// variable of the server's environment reaches it, so neither API keys nor the server's token
+// do. Standard input is empty.
+//
+// WithLogger receives session starts, stops, expiries, timeouts, process exits, rejected
+// tokens and errors, with the session id. Records never hold a request body, code, output or
+// token. Without WithLogger nothing is logged.
+//
+// # Limits
+//
+// The server isolates sessions from one another's state, not from the machine. Session
+// processes run as the server's user with its file system and network access and without
+// memory or CPU limits, so serve only code you would run yourself, and bind to loopback or put
+// a sandbox around the server. A process that leaves the session's process group, for example
+// through setsid, survives a timeout and Close. Sessions need a Unix system and Python 3.8 or
+// newer. Top-level await and IPython features such as magics and display() are not available.
+package server

@@ -1,0 +1,381 @@
+package server
+
+import (
+	"bytes"
+	"image/png"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestExecuteStdout(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	id, outputs := ts.execute(t, "", `print("hello, world")`)
+	if !strings.HasPrefix(id, "ses_") {
+		t.Errorf("session_id = %q, want prefix ses_", id)
+	}
+	wantOutputs(t, outputs, out{Type: "stdout", Text: "hello, world\n"})
+}
+
+func TestExecuteStderr(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	_, outputs := ts.execute(t, "", "import sys\nprint('careful', file=sys.stderr)")
+	wantOutputs(t, outputs, out{Type: "stderr", Text: "careful\n"})
+}
+
+func TestExecuteOutputOrder(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	code := strings.Join([]string{
+		"import sys",
+		"print('one')",
+		"print('two')",
+		"print('three', file=sys.stderr)",
+		"sys.stdout.write('four')",
+		"sys.stderr.write('five\\n')",
+		"print('six')",
+		"1/0",
+	}, "\n")
+	_, outputs := ts.execute(t, "", code)
+	if len(outputs) != 6 {
+		t.Fatalf("got %d outputs %v, want 6", len(outputs), outputs)
+	}
+	wantOutputs(t, outputs[:5],
+		out{Type: "stdout", Text: "one\ntwo\n"},
+		out{Type: "stderr", Text: "three\n"},
+		out{Type: "stdout", Text: "four"},
+		out{Type: "stderr", Text: "five\n"},
+		out{Type: "stdout", Text: "six\n"},
+	)
+	if outputs[5].Type != "error" || !strings.Contains(outputs[5].Text, "ZeroDivisionError") {
+		t.Errorf("output 5 = %v, want the ZeroDivisionError", outputs[5])
+	}
+}
+
+func TestExecuteException(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	code := "print('before')\ndef divide(a, b):\n    return a / b\ndivide(1, 0)\nprint('after')"
+	_, outputs := ts.execute(t, "", code)
+	if len(outputs) != 2 {
+		t.Fatalf("got %d outputs %v, want stdout and error", len(outputs), outputs)
+	}
+	wantOutputs(t, outputs[:1], out{Type: "stdout", Text: "before\n"})
+	traceback := outputs[1]
+	if traceback.Type != "error" {
+		t.Fatalf("output 1 type = %s, want error", traceback.Type)
+	}
+	for _, want := range []string{
+		"Traceback (most recent call last):",
+		"divide(1, 0)",
+		"return a / b",
+		"ZeroDivisionError: division by zero",
+	} {
+		if !strings.Contains(traceback.Text, want) {
+			t.Errorf("traceback lacks %q:\n%s", want, traceback.Text)
+		}
+	}
+	if strings.Contains(traceback.Text, "tci-driver") {
+		t.Errorf("traceback shows the driver's frames:\n%s", traceback.Text)
+	}
+}
+
+func TestExecuteSyntaxError(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	_, outputs := ts.execute(t, "", "print('never')\ndef broken(:\n")
+	if len(outputs) != 1 || outputs[0].Type != "error" {
+		t.Fatalf("outputs = %v, want one error", outputs)
+	}
+	if !strings.Contains(outputs[0].Text, "SyntaxError") {
+		t.Errorf("error lacks SyntaxError:\n%s", outputs[0].Text)
+	}
+}
+
+func TestExecuteTrailingExpression(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	tests := []struct {
+		name string
+		code string
+		want string // text/plain of the execute_result; "" for none
+	}{
+		{"sum", "x = 41\nx + 1", "42"},
+		{"string repr", "'a' + 'b'", "'ab'"},
+		{"list", "[1, 'two', None]", "[1, 'two', None]"},
+		{"none", "None", ""},
+		{"function returning none", "print", "<built-in function print>"},
+		{"call returning none", "[].clear()", ""},
+		{"semicolon", "1 + 1;", ""},
+		{"assignment", "y = 3", ""},
+		{"not last", "5\ny = 6", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, outputs := ts.execute(t, "", tc.code)
+			if tc.want == "" {
+				if len(outputs) != 0 {
+					t.Fatalf("outputs = %v, want none", outputs)
+				}
+				return
+			}
+			if len(outputs) != 1 || outputs[0].Type != "execute_result" {
+				t.Fatalf("outputs = %v, want one execute_result", outputs)
+			}
+			if got := outputs[0].Data.TextPlain; got == nil || *got != tc.want {
+				t.Errorf("text/plain = %v, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestExecuteRichRepr(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	code := "class Table:\n" +
+		"    def __repr__(self): return 'Table()'\n" +
+		"    def _repr_html_(self): return '<table></table>'\n" +
+		"    def _repr_json_(self): return ['not', 'an', 'object']\n" +
+		"Table()"
+	_, outputs := ts.execute(t, "", code)
+	if len(outputs) != 1 || outputs[0].Type != "execute_result" {
+		t.Fatalf("outputs = %v, want one execute_result", outputs)
+	}
+	data := outputs[0].Data
+	if data.TextPlain == nil || *data.TextPlain != "Table()" {
+		t.Errorf("text/plain = %v, want Table()", data.TextPlain)
+	}
+	if data.TextHTML == nil || *data.TextHTML != "<table></table>" {
+		t.Errorf("text/html = %v, want <table></table>", data.TextHTML)
+	}
+	if data.ApplicationJSON != nil {
+		t.Errorf("application/json = %v, want none for a list", *data.ApplicationJSON)
+	}
+}
+
+func TestExecuteStateAcrossExecutes(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	id, _ := ts.execute(t, "", "counter = 1\ndef bump():\n    global counter\n    counter += 1\n    return counter")
+	again, outputs := ts.execute(t, id, "bump()\nbump()")
+	if again != id {
+		t.Errorf("session_id = %q, want %q", again, id)
+	}
+	if len(outputs) != 1 || outputs[0].Data.TextPlain == nil || *outputs[0].Data.TextPlain != "3" {
+		t.Fatalf("outputs = %v, want execute_result 3", outputs)
+	}
+
+	// A new session does not see the first one's globals.
+	_, outputs = ts.execute(t, "", "counter")
+	if len(outputs) != 1 || !strings.Contains(outputs[0].Text, "NameError") {
+		t.Errorf("outputs in a new session = %v, want a NameError", outputs)
+	}
+}
+
+func TestExecuteLowLevelOutput(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	code := strings.Join([]string{
+		"import os, subprocess, sys",
+		"os.write(1, b'fd one\\n')",
+		"os.write(2, b'fd two\\n')",
+		"subprocess.run([sys.executable, '-c', 'print(\"from a child\")'], check=True)",
+		"print('to __stdout__', file=sys.__stdout__)",
+	}, "\n")
+	_, outputs := ts.execute(t, "", code)
+	var stdout, stderr strings.Builder
+	for _, o := range outputs {
+		switch o.Type {
+		case "stdout":
+			stdout.WriteString(o.Text)
+		case "stderr":
+			stderr.WriteString(o.Text)
+		default:
+			t.Errorf("unexpected output %v", o)
+		}
+	}
+	if got, want := stdout.String(), "fd one\nfrom a child\nto __stdout__\n"; got != want {
+		t.Errorf("stdout = %q, want %q", got, want)
+	}
+	if got, want := stderr.String(), "fd two\n"; got != want {
+		t.Errorf("stderr = %q, want %q", got, want)
+	}
+}
+
+func TestExecuteUserCannotCorruptProtocol(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	// Output that looks like the driver's events, NUL bytes and bytes that are not UTF-8 reach
+	// the client as plain stream data.
+	code := strings.Join([]string{
+		"import os, sys",
+		`print('{"type": "done", "seq": 1, "marked": []}')`,
+		`written = sys.stdout.buffer.write(b'caf\xc3\xa9 \xff\n')`,
+	}, "\n")
+	id, outputs := ts.execute(t, "", code)
+	wantOutputs(t, outputs, out{Type: "stdout", Text: "{\"type\": \"done\", \"seq\": 1, \"marked\": []}\ncafé \uFFFD\n"})
+
+	// The same at the file descriptor, where a UTF-8 sequence split across writes is joined.
+	_, outputs = ts.execute(t, id, `os.write(1, b'\x00\xff caf\xc3'); os.write(1, b'\xa9\n');`)
+	wantOutputs(t, outputs, out{Type: "stdout", Text: "\x00\uFFFD café\n"})
+
+	_, outputs = ts.execute(t, id, "print('still fine')")
+	wantOutputs(t, outputs, out{Type: "stdout", Text: "still fine\n"})
+}
+
+func TestExecuteInputReadsEOF(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	_, outputs := ts.execute(t, "", "input('name? ')")
+	if len(outputs) == 0 || !strings.Contains(outputs[len(outputs)-1].Text, "EOFError") {
+		t.Errorf("outputs = %v, want an EOFError", outputs)
+	}
+}
+
+func TestExecuteSystemExitKeepsSession(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	id, outputs := ts.execute(t, "", "x = 7\nimport sys\nsys.exit(2)")
+	if len(outputs) != 1 || !strings.Contains(outputs[0].Text, "SystemExit: 2") {
+		t.Fatalf("outputs = %v, want a SystemExit error", outputs)
+	}
+	_, outputs = ts.execute(t, id, "x")
+	if len(outputs) != 1 || outputs[0].Data.TextPlain == nil || *outputs[0].Data.TextPlain != "7" {
+		t.Errorf("outputs after SystemExit = %v, want execute_result 7", outputs)
+	}
+}
+
+func TestExecuteProcessExitEndsSession(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	id, outputs := ts.execute(t, "", "print('bye', flush=True)\nimport os\nos._exit(3)")
+	if len(outputs) != 2 {
+		t.Fatalf("outputs = %v, want stdout and error", outputs)
+	}
+	wantOutputs(t, outputs[:1], out{Type: "stdout", Text: "bye\n"})
+	if outputs[1].Type != "error" || !strings.Contains(outputs[1].Text, "exit status 3") {
+		t.Errorf("output 1 = %v, want an error naming exit status 3", outputs[1])
+	}
+	resp := ts.post(t, map[string]any{"code": "1", "language": "python", "session_id": id})
+	errs := decodeFailure(t, resp, 404)
+	if msg := errs[0]["message"].(string); !strings.Contains(msg, "exit status 3") {
+		t.Errorf("message = %q, want the exit status", msg)
+	}
+}
+
+func TestExecuteOutputLimit(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, WithMaxOutputBytes(1000))
+	_, outputs := ts.execute(t, "", "for i in range(100):\n    print('x' * 99)")
+	var stdout int
+	var note string
+	for _, o := range outputs {
+		switch o.Type {
+		case "stdout":
+			stdout += len(o.Text)
+		case "stderr":
+			note = o.Text
+		}
+	}
+	if stdout > 1000 {
+		t.Errorf("stdout has %d bytes, want at most 1000", stdout)
+	}
+	if !strings.Contains(note, "output truncated: 9000 bytes over the server's limit of 1000 bytes") {
+		t.Errorf("stderr = %q, want the truncation note", note)
+	}
+}
+
+func TestExecuteMatplotlibFigure(t *testing.T) {
+	t.Parallel()
+	requireMatplotlib(t)
+	ts := startServer(t, WithPython(testPython()))
+	code := strings.Join([]string{
+		"import matplotlib.pyplot as plt",
+		"plt.plot([1, 2, 3], [4, 1, 9])",
+		"print('drawn')",
+	}, "\n")
+	id, outputs := ts.execute(t, "", code)
+	if len(outputs) != 2 {
+		t.Fatalf("outputs = %v, want stdout and display_data", outputs)
+	}
+	wantOutputs(t, outputs[:1], out{Type: "stdout", Text: "drawn\n"})
+	checkPNG(t, outputs[1])
+
+	// The figure was closed after it was sent, so the next execute sends nothing.
+	_, outputs = ts.execute(t, id, "len(plt.get_fignums())")
+	if len(outputs) != 1 || outputs[0].Data.TextPlain == nil || *outputs[0].Data.TextPlain != "0" {
+		t.Errorf("outputs = %v, want execute_result 0", outputs)
+	}
+}
+
+func TestExecuteMatplotlibShow(t *testing.T) {
+	t.Parallel()
+	requireMatplotlib(t)
+	ts := startServer(t, WithPython(testPython()))
+	// plt.show sends the figures where it is called, as in a notebook, without a warning.
+	code := strings.Join([]string{
+		"import matplotlib.pyplot as plt",
+		"print('before')",
+		"plt.figure(); plt.bar(['a', 'b'], [3, 5])",
+		"plt.show()",
+		"print('after')",
+		"plt.figure(); plt.plot([0, 1]);",
+	}, "\n")
+	_, outputs := ts.execute(t, "", code)
+	if len(outputs) != 4 {
+		t.Fatalf("outputs = %v, want stdout, display_data, stdout, display_data", outputs)
+	}
+	wantOutputs(t, []out{outputs[0], outputs[2]},
+		out{Type: "stdout", Text: "before\n"},
+		out{Type: "stdout", Text: "after\n"})
+	checkPNG(t, outputs[1])
+	checkPNG(t, outputs[3])
+}
+
+func checkPNG(t *testing.T, o out) {
+	t.Helper()
+	if o.Type != "display_data" {
+		t.Fatalf("output type = %s, want display_data", o.Type)
+	}
+	if o.Data.ImagePNG == nil {
+		t.Fatalf("display_data without image/png: %v", o.Data)
+	}
+	config, err := png.DecodeConfig(bytes.NewReader(*o.Data.ImagePNG))
+	if err != nil {
+		t.Fatalf("image/png does not decode: %v", err)
+	}
+	if config.Width < 100 || config.Height < 100 {
+		t.Errorf("figure is %dx%d pixels, want at least 100x100", config.Width, config.Height)
+	}
+	if o.Data.TextPlain == nil || !strings.HasPrefix(*o.Data.TextPlain, "<Figure size") {
+		t.Errorf("text/plain = %v, want the figure's repr", o.Data.TextPlain)
+	}
+}
+
+func TestExecuteBackgroundOutputComesNext(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	dir := t.TempDir()
+	printed := dir + "/printed"
+	code := strings.Join([]string{
+		"import os, subprocess, sys, threading, time",
+		"def later():",
+		"    time.sleep(0.2)",
+		"    print('from a thread')",
+		"    subprocess.run([sys.executable, '-c', 'print(\"from a child\")'])",
+		"    open(" + pyString(printed) + ", 'w').close()",
+		"threading.Thread(target=later).start()",
+	}, "\n")
+	id, outputs := ts.execute(t, "", code)
+	wantOutputs(t, outputs)
+	waitFor(t, 10*time.Second, "the background thread to print", func() bool {
+		_, err := os.Stat(printed)
+		return err == nil
+	})
+
+	_, outputs = ts.execute(t, id, "print('next')")
+	wantOutputs(t, outputs, out{Type: "stdout", Text: "from a thread\nfrom a child\nnext\n"})
+}

@@ -1,0 +1,107 @@
+package server
+
+import (
+	"encoding/base64"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tcikit/tci/generated"
+)
+
+// upload is one file of an execute request, checked and decoded.
+type upload struct {
+	name    string // relative, slash-separated path inside the session directory
+	content []byte
+}
+
+// decodeUploads checks the names of the request's files and decodes their content. It runs
+// before a session is picked, so that a bad file costs no process.
+func decodeUploads(files *[]generated.File) ([]upload, error) {
+	if files == nil {
+		return nil, nil
+	}
+	uploads := make([]upload, 0, len(*files))
+	for i, f := range *files {
+		if err := checkUploadName(f.Name); err != nil {
+			return nil, fmt.Errorf("files[%d]: %w", i, err)
+		}
+		var content []byte
+		switch f.Encoding {
+		case generated.FileEncodingString:
+			content = []byte(f.Content)
+		case generated.FileEncodingBase64:
+			decoded, err := base64.StdEncoding.DecodeString(f.Content)
+			if err != nil {
+				return nil, fmt.Errorf("files[%d] %q: content is not valid base64 (%v); "+
+					"send standard base64 with padding, or use encoding \"string\" for text", i, f.Name, err)
+			}
+			content = decoded
+		default:
+			return nil, fmt.Errorf("files[%d] %q: unknown encoding %q; use \"string\" or \"base64\"",
+				i, f.Name, f.Encoding)
+		}
+		uploads = append(uploads, upload{name: filepath.ToSlash(filepath.Clean(f.Name)), content: content})
+	}
+	return uploads, nil
+}
+
+// checkUploadName rejects a file name that is empty, absolute, contains NUL or backslash, or
+// leaves the directory it is resolved in through "..".
+func checkUploadName(name string) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("file name is empty; use a relative path such as \"data.csv\"")
+	case strings.ContainsRune(name, 0):
+		return fmt.Errorf("file name %q contains a NUL byte; use a relative path such as \"data.csv\"", name)
+	case strings.ContainsRune(name, '\\'):
+		return fmt.Errorf("file name %q contains a backslash; separate directories with \"/\"", name)
+	case filepath.IsAbs(name) || strings.HasPrefix(name, "/"):
+		return fmt.Errorf("file name %q is absolute; use a path relative to the session directory", name)
+	case !filepath.IsLocal(name):
+		return fmt.Errorf("file name %q leaves the session directory; use a path without \"..\"", name)
+	case strings.HasSuffix(name, "/") || filepath.Clean(name) == ".":
+		return fmt.Errorf("file name %q names a directory; give a file name such as \"data.csv\"", name)
+	}
+	return nil
+}
+
+// writeUploads writes the files into dir, creating parent directories. Writes go through
+// os.Root, which rejects any path that resolves outside dir, also through symbolic links that
+// earlier code in the session created.
+func writeUploads(dir string, uploads []upload) error {
+	if len(uploads) == 0 {
+		return nil
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("open session directory: %w", err)
+	}
+	defer root.Close()
+	for _, u := range uploads {
+		if parent := filepath.Dir(u.name); parent != "." {
+			if err := root.MkdirAll(parent, 0o755); err != nil {
+				return fmt.Errorf("file %q: create directory: %w", u.name, unwrapPathError(err))
+			}
+		}
+		// Opening a FIFO for writing would block until some reader opens it.
+		if info, err := root.Stat(u.name); err == nil && !info.Mode().IsRegular() {
+			return fmt.Errorf("file %q exists and is not a regular file (%s); choose another name",
+				u.name, info.Mode().Type())
+		}
+		if err := root.WriteFile(u.name, u.content, 0o644); err != nil {
+			return fmt.Errorf("file %q: %w", u.name, unwrapPathError(err))
+		}
+	}
+	return nil
+}
+
+// unwrapPathError drops the absolute path from an *os.PathError, so that error messages sent to
+// clients do not reveal where the server keeps its sessions.
+func unwrapPathError(err error) error {
+	if pathErr, ok := err.(*os.PathError); ok {
+		return fmt.Errorf("%s: %w", pathErr.Op, pathErr.Err)
+	}
+	return err
+}

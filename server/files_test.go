@@ -1,0 +1,157 @@
+package server
+
+import (
+	"bytes"
+	"encoding/base64"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tcikit/tci/generated"
+)
+
+func TestUploadFiles(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	binary := []byte{0x89, 'P', 'N', 'G', 0x00, 0xff, 0x10}
+	files := []generated.File{
+		{Name: "notes.txt", Encoding: generated.FileEncodingString, Content: "héllo\nworld\n"},
+		{Name: "data/raw.bin", Encoding: generated.FileEncodingBase64, Content: base64.StdEncoding.EncodeToString(binary)},
+		{Name: "helper.py", Encoding: generated.FileEncodingString, Content: "def answer():\n    return 42\n"},
+	}
+	code := strings.Join([]string{
+		"import helper",
+		"print(open('notes.txt', encoding='utf-8').read(), end='')",
+		"print(list(open('data/raw.bin', 'rb').read()))",
+		"helper.answer()",
+	}, "\n")
+	id, outputs := ts.execute(t, "", code, files...)
+	if len(outputs) != 2 {
+		t.Fatalf("outputs = %v, want stdout and execute_result", outputs)
+	}
+	wantOutputs(t, outputs[:1], out{Type: "stdout", Text: "héllo\nworld\n[137, 80, 78, 71, 0, 255, 16]\n"})
+	if got := outputs[1].Data.TextPlain; got == nil || *got != "42" {
+		t.Errorf("execute_result = %v, want 42 from the uploaded module", outputs[1])
+	}
+
+	// A later upload to the same session replaces the file before the code runs.
+	_, outputs = ts.execute(t, id, "print(open('notes.txt').read())",
+		generated.File{Name: "notes.txt", Encoding: generated.FileEncodingString, Content: "second"})
+	wantOutputs(t, outputs, out{Type: "stdout", Text: "second\n"})
+}
+
+func TestUploadRejectsEscapingNames(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	names := []string{
+		"",
+		"/etc/passwd",
+		"../outside.txt",
+		"data/../../outside.txt",
+		"a\x00b",
+		`..\outside.txt`,
+		"data/",
+		".",
+	}
+	for _, name := range names {
+		resp := ts.post(t, map[string]any{
+			"code":     "1",
+			"language": "python",
+			"files":    []map[string]string{{"name": name, "encoding": "string", "content": "x"}},
+		})
+		errs := decodeFailure(t, resp, http.StatusBadRequest)
+		if errs[0]["code"] != "invalid_file" {
+			t.Errorf("name %q: code = %v, want invalid_file", name, errs[0]["code"])
+		}
+	}
+	if sessions := ts.listSessions(t); len(sessions) != 0 {
+		t.Errorf("rejected uploads started sessions: %v", sessions)
+	}
+}
+
+func TestUploadRejectsSymlinkEscape(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	outside := t.TempDir()
+	victim := filepath.Join(outside, "victim.txt")
+	if err := os.WriteFile(victim, []byte("original"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Code in the session plants links that point out of its directory.
+	id, _ := ts.execute(t, "", "import os\n"+
+		"os.symlink("+pyString(outside)+", 'outdir')\n"+
+		"os.symlink("+pyString(victim)+", 'victim.txt')\n"+
+		"os.mkfifo('pipe')")
+
+	for _, name := range []string{"outdir/new.txt", "victim.txt", "pipe"} {
+		resp := ts.post(t, map[string]any{
+			"code":       "1",
+			"language":   "python",
+			"session_id": id,
+			"files":      []map[string]string{{"name": name, "encoding": "string", "content": "overwritten"}},
+		})
+		errs := decodeFailure(t, resp, http.StatusBadRequest)
+		if msg := errs[0]["message"].(string); !strings.Contains(msg, name) {
+			t.Errorf("name %q: message = %q, want it to name the file", name, msg)
+		}
+		if msg := errs[0]["message"].(string); strings.Contains(msg, outside) {
+			t.Errorf("name %q: message %q reveals a server path", name, msg)
+		}
+	}
+	if content, err := os.ReadFile(victim); err != nil || string(content) != "original" {
+		t.Errorf("file outside the session = %q, %v; want it unchanged", content, err)
+	}
+	if _, err := os.Stat(filepath.Join(outside, "new.txt")); !os.IsNotExist(err) {
+		t.Errorf("upload created a file outside the session: %v", err)
+	}
+	// The session is still usable.
+	ts.execute(t, id, "1")
+}
+
+func TestUploadInvalidBase64(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	resp := ts.post(t, map[string]any{
+		"code":     "1",
+		"language": "python",
+		"files":    []map[string]string{{"name": "a.bin", "encoding": "base64", "content": "not base64!"}},
+	})
+	errs := decodeFailure(t, resp, http.StatusBadRequest)
+	if msg := errs[0]["message"].(string); !strings.Contains(msg, `"a.bin"`) || !strings.Contains(msg, "base64") {
+		t.Errorf("message = %q, want the file name and the encoding", msg)
+	}
+}
+
+func TestCheckUploadName(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"a.txt", "dir/a.txt", "a/b/c.csv", ".hidden", "a..b"} {
+		if err := checkUploadName(name); err != nil {
+			t.Errorf("checkUploadName(%q) = %v, want nil", name, err)
+		}
+	}
+	for _, name := range []string{"", "/a", "..", "../a", "a/../../b", "a\x00", `a\b`, "a/", "."} {
+		if err := checkUploadName(name); err == nil {
+			t.Errorf("checkUploadName(%q) = nil, want an error", name)
+		}
+	}
+}
+
+func TestWriteUploadsCreatesParents(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	err := writeUploads(dir, []upload{{name: "a/b/c.txt", content: []byte("deep")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "a", "b", "c.txt"))
+	if err != nil || !bytes.Equal(got, []byte("deep")) {
+		t.Errorf("content = %q, %v; want deep", got, err)
+	}
+}
+
+// pyString returns s as a Python string literal.
+func pyString(s string) string {
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "'", `\'`) + "'"
+}

@@ -1,0 +1,145 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/tcikit/tci/generated"
+)
+
+// handlers implements generated.StrictServerInterface on a Server.
+type handlers struct {
+	srv *Server
+}
+
+var _ generated.StrictServerInterface = (*handlers)(nil)
+
+// ExecuteCode runs the request's code in the session it names, or in a new session, and
+// returns the outputs. Executes in one session run one at a time in arrival order of their
+// turn; executes in different sessions run in parallel. An execute keeps running when its
+// client disconnects.
+func (h *handlers) ExecuteCode(ctx context.Context, request generated.ExecuteCodeRequestObject) (
+	generated.ExecuteCodeResponseObject, error,
+) {
+	body := request.Body
+	if body == nil {
+		return &apiError{
+			status:  http.StatusBadRequest,
+			code:    "invalid_request",
+			message: `request body is missing; send a JSON object such as {"code": "print(1)", "language": "python"}`,
+		}, nil
+	}
+	uploads, err := decodeUploads(body.Files)
+	if err != nil {
+		return &apiError{status: http.StatusBadRequest, code: "invalid_file", message: err.Error()}, nil
+	}
+
+	store := h.srv.store
+	s, created, err := h.session(body.SessionID)
+	if err != nil {
+		return asAPIError(err), nil
+	}
+	defer store.release(s)
+
+	select {
+	case s.turn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-s.turn }()
+	if err := store.beginExecute(s); err != nil {
+		return asAPIError(err), nil
+	}
+
+	if err := writeUploads(s.work, uploads); err != nil {
+		if created {
+			store.end(s, "its files could not be written")
+		}
+		return &apiError{status: http.StatusBadRequest, code: "invalid_file", message: err.Error()}, nil
+	}
+
+	outputs := h.run(s, body.Code)
+	return executeResponse(s.id, outputs), nil
+}
+
+// session returns the session named by id, or a new session when id is nil.
+func (h *handlers) session(id *string) (s *session, created bool, err error) {
+	if id == nil {
+		s, err = h.srv.store.create()
+		return s, true, err
+	}
+	s, err = h.srv.store.acquire(*id)
+	return s, false, err
+}
+
+// run executes code in s and ends s when the execute timed out or its process exited. In those
+// cases the outputs end with an error output that reports it.
+func (h *handlers) run(s *session, code string) []generated.InterpreterOutput {
+	store, logger := h.srv.store, h.srv.logger
+	timeout := h.srv.cfg.execTimeout
+	started := time.Now()
+	outputs, how := s.interp.execute(code, timeout)
+
+	switch how {
+	case outcomeTimedOut:
+		logger.Warn("execute timed out", "session", s.id, "timeout", timeout)
+		store.end(s, fmt.Sprintf("an execute timed out after %s", timeout))
+		outputs = append(outputs, errorOutput(fmt.Sprintf(
+			"TimeoutError: the execute did not finish within the server's timeout of %s. "+
+				"The server killed the session's processes and session %s has ended; "+
+				"send the next execute without session_id to start a new session.", timeout, s.id)))
+	case outcomeExited:
+		status := s.interp.exitStatus()
+		logger.Warn("python process exited during an execute", "session", s.id, "status", status)
+		reason := store.end(s, fmt.Sprintf("its Python process exited (%s)", status))
+		outputs = append(outputs, errorOutput(fmt.Sprintf(
+			"SessionEnded: session %s has ended because %s; "+
+				"send the next execute without session_id to start a new session.", s.id, reason)))
+	default:
+		logger.Debug("execute finished", "session", s.id, "duration", time.Since(started), "outputs", len(outputs))
+	}
+	return outputs
+}
+
+// ListSessions returns the live sessions.
+func (h *handlers) ListSessions(ctx context.Context, request generated.ListSessionsRequestObject) (
+	generated.ListSessionsResponseObject, error,
+) {
+	sessions, err := h.srv.store.list()
+	if err != nil {
+		return asAPIError(err), nil
+	}
+	return generated.ListSessions200JSONResponse{Data: &generated.SessionList{Sessions: sessions}}, nil
+}
+
+func executeResponse(sessionID string, outputs []generated.InterpreterOutput) generated.ExecuteCode200JSONResponse {
+	status := generated.ExecutionStatusSuccess
+	var response generated.ExecuteResponse
+	err := response.FromSuccessfulExecution(generated.SuccessfulExecution{
+		Data: generated.ExecutionData{SessionID: sessionID, Outputs: outputs, Status: &status},
+	})
+	if err != nil {
+		panic("server: encode execute response: " + err.Error())
+	}
+	return generated.ExecuteCode200JSONResponse(response)
+}
+
+func errorOutput(text string) generated.InterpreterOutput {
+	var item generated.InterpreterOutput
+	if err := item.FromErrorOutput(generated.ErrorOutput{Type: generated.ErrorOutputTypeError, Data: text}); err != nil {
+		panic("server: encode error output: " + err.Error())
+	}
+	return item
+}
+
+// asAPIError returns err as an *apiError, wrapping any other error as a 500.
+func asAPIError(err error) *apiError {
+	var e *apiError
+	if errors.As(err, &e) {
+		return e
+	}
+	return &apiError{status: http.StatusInternalServerError, code: "internal_error", message: err.Error()}
+}

@@ -1,0 +1,167 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tcikit/tci/validate"
+)
+
+// Server is the reference server of the Code Interpreter API. Create it with New, serve
+// Handler with an http.Server and call Close when done. A Server is safe for concurrent use.
+type Server struct {
+	cfg       config
+	logger    *slog.Logger
+	validator *validate.Validator
+	store     *sessionStore
+	handler   http.Handler
+	root      string // directory of the session directories
+	ownsRoot  bool   // whether Close removes root
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New checks the options and the Python interpreter and returns a Server with no sessions.
+// Sessions start with the first execute that has no session_id.
+func New(opts ...Option) (*Server, error) {
+	if !processSupported {
+		return nil, errors.New("server: sessions need a Unix system (process groups and inherited pipes)")
+	}
+	cfg := defaultConfig()
+	for i, opt := range opts {
+		if opt == nil {
+			return nil, fmt.Errorf("server: option %d is nil", i)
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, fmt.Errorf("server: %w", err)
+		}
+	}
+	validator, err := validate.Embedded()
+	if err != nil {
+		return nil, fmt.Errorf("server: load the API spec: %w", err)
+	}
+	python, err := resolvePython(cfg.python)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	root, ownsRoot, err := prepareRoot(cfg.workDir)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+
+	s := &Server{
+		cfg:       cfg,
+		logger:    cfg.logger,
+		validator: validator,
+		root:      root,
+		ownsRoot:  ownsRoot,
+	}
+	s.store = newSessionStore(&s.cfg, python, root)
+	s.handler = s.buildHandler()
+	s.logger.Debug("server ready", "python", python, "work_dir", root)
+	return s, nil
+}
+
+// Handler returns the HTTP handler of the API. It serves POST /v1/tci/execute and
+// GET /v1/tci/sessions and responds to every other path with a JSON 404.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Close kills the process group of every session, waits for the processes to exit and removes
+// the session directories. Requests after Close get 503. Close does not stop the http.Server
+// that serves Handler; shut that down first so that no execute is cut off. Calling Close again
+// returns the first result.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		s.store.close()
+		dir := filepath.Join(s.root, mplConfigDir)
+		if s.ownsRoot {
+			dir = s.root
+		}
+		if err := removeDir(dir); err != nil {
+			s.closeErr = fmt.Errorf("server: %w", err)
+		}
+	})
+	return s.closeErr
+}
+
+// prepareRoot returns the directory for session directories: dir when given, which must exist,
+// or else a new temporary directory that the server owns.
+func prepareRoot(dir string) (root string, owned bool, err error) {
+	if dir == "" {
+		root, err = os.MkdirTemp("", "tci-server-")
+		if err != nil {
+			return "", false, fmt.Errorf("create work directory: %w", err)
+		}
+		owned = true
+	} else {
+		info, err := os.Stat(dir)
+		if err != nil {
+			return "", false, fmt.Errorf("work directory %q: %w; create it first", dir, err)
+		}
+		if !info.IsDir() {
+			return "", false, fmt.Errorf("work directory %q is not a directory", dir)
+		}
+		if root, err = filepath.Abs(dir); err != nil {
+			return "", false, fmt.Errorf("work directory %q: %w", dir, err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(root, mplConfigDir), 0o700); err != nil {
+		if owned {
+			removeDir(root)
+		}
+		return "", false, fmt.Errorf("create matplotlib directory: %w", err)
+	}
+	return root, owned, nil
+}
+
+// probeScript prints the interpreter's real executable and its version.
+const probeScript = `import sys; print(sys.executable); print("%d.%d" % sys.version_info[:2])`
+
+// probeTimeout bounds the first run of the interpreter, which may be slow on a cold disk.
+const probeTimeout = 60 * time.Second
+
+// resolvePython finds python in PATH, checks that it is Python 3.8 or newer and returns the
+// absolute path of the interpreter behind it. The probe runs with the server's environment, so
+// that a version manager's shim such as pyenv's can still pick the interpreter. Sessions then
+// run that interpreter directly with their own environment.
+func resolvePython(python string) (string, error) {
+	path, err := exec.LookPath(python)
+	if err != nil {
+		return "", fmt.Errorf("python interpreter %q not found: %w; install Python 3 or set WithPython "+
+			"or TCI_PYTHON to its path", python, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+	defer cancel()
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, path, "-I", "-c", probeScript)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("python interpreter %s failed to run: %w: %s", path, err,
+			strings.TrimSpace(stderr.String()))
+	}
+	executable, version, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	major, minor, _ := strings.Cut(strings.TrimSpace(version), ".")
+	majorNumber, _ := strconv.Atoi(major)
+	minorNumber, _ := strconv.Atoi(minor)
+	if majorNumber != 3 || minorNumber < 8 {
+		return "", fmt.Errorf("python interpreter %s is Python %q; the server needs Python 3.8 or newer",
+			path, strings.TrimSpace(version))
+	}
+	if executable == "" {
+		executable = path
+	}
+	return filepath.Abs(executable)
+}

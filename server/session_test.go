@@ -1,0 +1,361 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var sessionIDPattern = regexp.MustCompile(`^ses_[0-9A-Za-z]{22}$`)
+
+func TestNewSessionIDFormat(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for range 1000 {
+		id, err := newSessionID()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !sessionIDPattern.MatchString(id) {
+			t.Fatalf("session id %q does not match %s", id, sessionIDPattern)
+		}
+		if seen[id] {
+			t.Fatalf("session id %q repeated", id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestSessionUnknownID(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	resp := ts.post(t, map[string]any{"code": "1", "language": "python", "session_id": "ses_doesNotExist"})
+	errs := decodeFailure(t, resp, http.StatusNotFound)
+	if errs[0]["code"] != "session_not_found" {
+		t.Errorf("code = %v, want session_not_found", errs[0]["code"])
+	}
+	if msg := errs[0]["message"].(string); !strings.Contains(msg, `"ses_doesNotExist" not found`) {
+		t.Errorf("message = %q, want it to name the session", msg)
+	}
+}
+
+func TestSessionList(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, WithSessionTTL(10*time.Minute))
+	if sessions := ts.listSessions(t); len(sessions) != 0 {
+		t.Fatalf("sessions before any execute = %v, want none", sessions)
+	}
+	before := time.Now()
+	first, _ := ts.execute(t, "", "1")
+	ts.execute(t, first, "2")
+	second, _ := ts.execute(t, "", "3")
+
+	sessions := ts.listSessions(t)
+	ids := []string{}
+	for _, s := range sessions {
+		ids = append(ids, s.ID)
+	}
+	if !slices.Equal(ids, []string{first, second}) {
+		t.Fatalf("session ids = %v, want %v in start order", ids, []string{first, second})
+	}
+	s := sessions[0]
+	if s.ExecuteCount != 2 {
+		t.Errorf("execute_count = %d, want 2", s.ExecuteCount)
+	}
+	if s.StartedAt.Before(before.Add(-time.Second)) || s.StartedAt.After(s.LastExecuteAt) {
+		t.Errorf("started_at %s, last_execute_at %s: want start <= last execute", s.StartedAt, s.LastExecuteAt)
+	}
+	if d := s.ExpiresAt.Sub(s.LastExecuteAt); d < 10*time.Minute || d > 10*time.Minute+5*time.Second {
+		t.Errorf("expires_at is %s after last_execute_at, want the 10m TTL", d)
+	}
+	if sessions[1].ExecuteCount != 1 {
+		t.Errorf("second session execute_count = %d, want 1", sessions[1].ExecuteCount)
+	}
+
+	// The timestamps are RFC 3339 in UTC.
+	resp := ts.do(t, http.MethodGet, "/tci/sessions", nil, nil)
+	var raw struct {
+		Data struct {
+			Sessions []map[string]any `json:"sessions"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(resp.body, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{"started_at", "last_execute_at", "expires_at"} {
+		value, _ := raw.Data.Sessions[0][field].(string)
+		if _, err := time.Parse(time.RFC3339Nano, value); err != nil || !strings.HasSuffix(value, "Z") {
+			t.Errorf("%s = %q, want an RFC 3339 time in UTC", field, value)
+		}
+	}
+}
+
+func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, WithSessionTTL(300*time.Millisecond))
+	id, outputs := ts.execute(t, "", "import os\nos.getpid()")
+	pid := pidOf(t, outputs)
+
+	// An execute longer than the TTL does not expire its own session.
+	_, outputs = ts.execute(t, id, "import time\ntime.sleep(0.6)\n'awake'")
+	if len(outputs) != 1 || *outputs[0].Data.TextPlain != "'awake'" {
+		t.Fatalf("outputs = %v, want 'awake'", outputs)
+	}
+
+	waitFor(t, 5*time.Second, "the idle session to expire", func() bool {
+		return len(ts.listSessions(t)) == 0
+	})
+	waitFor(t, 5*time.Second, "the expired session's process to exit", func() bool {
+		return processGone(t, pid)
+	})
+	resp := ts.post(t, map[string]any{"code": "1", "language": "python", "session_id": id})
+	errs := decodeFailure(t, resp, http.StatusNotFound)
+	if msg := errs[0]["message"].(string); !strings.Contains(msg, "expired after 300ms") {
+		t.Errorf("message = %q, want the expiry reason", msg)
+	}
+}
+
+func TestExecuteTimeoutKillsProcessGroup(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, WithExecTimeout(2*time.Second))
+	code := strings.Join([]string{
+		"import os, subprocess, sys, time",
+		"child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])",
+		"print(os.getpid(), child.pid)",
+		"time.sleep(60)",
+	}, "\n")
+	id, outputs := ts.execute(t, "", code)
+	if len(outputs) != 2 || outputs[0].Type != "stdout" || outputs[1].Type != "error" {
+		t.Fatalf("outputs = %v, want the printed pids and an error", outputs)
+	}
+	if !strings.Contains(outputs[1].Text, "TimeoutError") || !strings.Contains(outputs[1].Text, "2s") {
+		t.Errorf("error = %q, want a TimeoutError naming the 2s timeout", outputs[1].Text)
+	}
+	var driverPID, childPID int
+	if _, err := fmt.Sscan(outputs[0].Text, &driverPID, &childPID); err != nil {
+		t.Fatalf("parse pids from %q: %v", outputs[0].Text, err)
+	}
+	for _, pid := range []int{driverPID, childPID} {
+		waitFor(t, 5*time.Second, "process "+strconv.Itoa(pid)+" to be killed", func() bool {
+			return processGone(t, pid)
+		})
+	}
+
+	if sessions := ts.listSessions(t); len(sessions) != 0 {
+		t.Errorf("sessions after the timeout = %v, want none", sessions)
+	}
+	resp := ts.post(t, map[string]any{"code": "1", "language": "python", "session_id": id})
+	errs := decodeFailure(t, resp, http.StatusNotFound)
+	if msg := errs[0]["message"].(string); !strings.Contains(msg, "timed out after 2s") {
+		t.Errorf("message = %q, want the timeout as reason", msg)
+	}
+}
+
+func TestSessionSerializesExecutes(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	id, _ := ts.execute(t, "", "import time\nrunning = False\ncount = 0")
+
+	// Each execute fails if another one runs at the same time, and prints its own token.
+	const n = 8
+	responses := make([]response, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			code := fmt.Sprintf("if running: raise RuntimeError('overlap')\n"+
+				"running = True\ntime.sleep(0.02)\ncount += 1\nrunning = False\nprint('token-%d')", i)
+			responses[i], errs[i] = ts.send(t, http.MethodPost, "/tci/execute", nil, executeBody(id, code))
+		})
+	}
+	wg.Wait()
+
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if responses[i].status != http.StatusOK {
+			t.Fatalf("execute %d: status %d, body %s", i, responses[i].status, responses[i].body)
+		}
+		_, outputs := decodeSuccess(t, responses[i].body)
+		wantOutputs(t, outputs, out{Type: "stdout", Text: fmt.Sprintf("token-%d\n", i)})
+	}
+
+	_, outputs := ts.execute(t, id, "count")
+	if len(outputs) != 1 || *outputs[0].Data.TextPlain != strconv.Itoa(n) {
+		t.Errorf("outputs = %v, want count %d", outputs, n)
+	}
+	if sessions := ts.listSessions(t); len(sessions) != 1 || sessions[0].ExecuteCount != n+2 {
+		t.Errorf("sessions = %v, want one with execute_count %d", sessions, n+2)
+	}
+}
+
+func TestSessionsRunInParallel(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	dir := t.TempDir()
+
+	// Each session waits for a file that only the other one creates, so both finish only when
+	// they run at the same time.
+	rendezvous := func(mine, theirs string) string {
+		return fmt.Sprintf("import os, time\n"+
+			"open(%q, 'w').close()\n"+
+			"deadline = time.time() + 20\n"+
+			"while not os.path.exists(%q):\n"+
+			"    if time.time() > deadline: raise TimeoutError('the other session did not run')\n"+
+			"    time.sleep(0.01)\n"+
+			"print('met')", filepath.Join(dir, mine), filepath.Join(dir, theirs))
+	}
+
+	var responses [2]response
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i, names := range [][2]string{{"a", "b"}, {"b", "a"}} {
+		wg.Go(func() {
+			body := executeBody("", rendezvous(names[0], names[1]))
+			responses[i], errs[i] = ts.send(t, http.MethodPost, "/tci/execute", nil, body)
+		})
+	}
+	wg.Wait()
+
+	for i := range responses {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if responses[i].status != http.StatusOK {
+			t.Fatalf("execute %d: status %d, body %s", i, responses[i].status, responses[i].body)
+		}
+		_, outputs := decodeSuccess(t, responses[i].body)
+		wantOutputs(t, outputs, out{Type: "stdout", Text: "met\n"})
+	}
+}
+
+func TestSessionMaxSessions(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, WithMaxSessions(1))
+	id, _ := ts.execute(t, "", "1")
+	resp := ts.post(t, map[string]any{"code": "1", "language": "python"})
+	errs := decodeFailure(t, resp, http.StatusServiceUnavailable)
+	if errs[0]["code"] != "too_many_sessions" {
+		t.Errorf("code = %v, want too_many_sessions", errs[0]["code"])
+	}
+	ts.execute(t, id, "2")
+}
+
+func TestCloseStopsSessions(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	_, outputs := ts.execute(t, "", "import os\nos.getpid()")
+	idle := pidOf(t, outputs)
+	busy, outputs := ts.execute(t, "", "import os\nos.getpid()")
+	running := pidOf(t, outputs)
+	_, outputs = ts.execute(t, busy, "os.getcwd()")
+	workDir := strings.Trim(*outputs[0].Data.TextPlain, "'")
+
+	started := filepath.Join(t.TempDir(), "started")
+	type result struct {
+		resp response
+		err  error
+	}
+	results := make(chan result, 1)
+	go func() {
+		code := fmt.Sprintf("open(%q, 'w').close()\nimport time\ntime.sleep(60)", started)
+		resp, err := ts.send(t, http.MethodPost, "/tci/execute", nil, executeBody(busy, code))
+		results <- result{resp, err}
+	}()
+	waitFor(t, 10*time.Second, "the long execute to start", func() bool {
+		_, err := os.Stat(started)
+		return err == nil
+	})
+
+	if err := ts.srv.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	for _, pid := range []int{idle, running} {
+		if !processGone(t, pid) {
+			t.Errorf("process %d still runs after Close", pid)
+		}
+	}
+	if _, err := os.Stat(workDir); !os.IsNotExist(err) {
+		t.Errorf("session directory after Close: %v, want it removed", err)
+	}
+	cut := <-results
+	if cut.err != nil {
+		t.Fatal(cut.err)
+	}
+	_, outputs = decodeSuccess(t, cut.resp.body)
+	if len(outputs) != 1 || !strings.Contains(outputs[0].Text, "the server was closed") {
+		t.Errorf("outputs of the cut execute = %v, want an error saying the server was closed", outputs)
+	}
+	resp := ts.post(t, map[string]any{"code": "1", "language": "python"})
+	if errs := decodeFailure(t, resp, http.StatusServiceUnavailable); errs[0]["code"] != "server_closed" {
+		t.Errorf("code = %v, want server_closed", errs[0]["code"])
+	}
+}
+
+func TestSessionEnvironmentScrubbed(t *testing.T) {
+	t.Setenv("TOGETHER_API_KEY", "secret-api-key-value")
+	t.Setenv("TCI_TEST_SECRET", "secret-test-value")
+	ts := startServer(t, WithToken("secret-server-token"))
+	ts.token = "secret-server-token"
+	code := strings.Join([]string{
+		"import json, os, subprocess",
+		"print(json.dumps(dict(os.environ)))",
+		"print(os.getcwd())",
+		"print(subprocess.run(['env'], capture_output=True, text=True).stdout)",
+	}, "\n")
+	_, outputs := ts.execute(t, "", code)
+	if len(outputs) != 1 {
+		t.Fatalf("outputs = %v, want one stdout", outputs)
+	}
+
+	text := outputs[0].Text
+	for _, secret := range []string{"secret-api-key-value", "secret-test-value", "secret-server-token"} {
+		if strings.Contains(text, secret) {
+			t.Errorf("user code sees %q in its environment", secret)
+		}
+	}
+
+	lines := strings.SplitN(text, "\n", 3)
+	var env map[string]string
+	if err := json.Unmarshal([]byte(lines[0]), &env); err != nil {
+		t.Fatalf("decode environment %q: %v", lines[0], err)
+	}
+	var names []string
+	for name := range env {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	want := []string{"HOME", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "PATH", "PYTHONUNBUFFERED", "TMPDIR"}
+	if !slices.Equal(names, want) {
+		t.Errorf("environment variables = %v, want %v", names, want)
+	}
+	if env["HOME"] != lines[1] {
+		t.Errorf("HOME = %q, want the working directory %q", env["HOME"], lines[1])
+	}
+	if env["MPLBACKEND"] != "Agg" || env["LANG"] != "C.UTF-8" {
+		t.Errorf("MPLBACKEND = %q, LANG = %q, want Agg and C.UTF-8", env["MPLBACKEND"], env["LANG"])
+	}
+}
+
+// pidOf returns the number that an execute_result shows.
+func pidOf(t *testing.T, outputs []out) int {
+	t.Helper()
+	if len(outputs) != 1 || outputs[0].Data.TextPlain == nil {
+		t.Fatalf("outputs = %v, want one execute_result", outputs)
+	}
+	pid, err := strconv.Atoi(*outputs[0].Data.TextPlain)
+	if err != nil {
+		t.Fatalf("execute_result %q is not a pid", *outputs[0].Data.TextPlain)
+	}
+	return pid
+}
