@@ -16,14 +16,59 @@ import (
 // into the Go type that oapi-codegen v2.8.2 generates for the schema, so that a body that passes
 // validation also decodes.
 
-// validDateTime reports whether the JSON string literal raw, quotes included, decodes into a
-// time.Time. encoding/json hands the literal to time.Time.UnmarshalJSON as it is, without
-// decoding its escapes, so a date-time written with escapes is rejected as the decoder rejects
-// it. That method accepts RFC 3339 with any fractional precision and any offset from -23:59 to
-// +23:59, and rejects second 60, a lowercase "t" or "z" and days a month does not have.
+// validDateTime reports whether the JSON string literal raw, quotes included, is an RFC 3339
+// date-time (section 5.6) that decodes into a time.Time.
+//
+// encoding/json hands the literal to time.Time.UnmarshalJSON without decoding its escapes, so a
+// date-time written with escapes is rejected as the decoder rejects it. time.Time accepts any
+// fractional precision and offsets from -23:59 to +23:59, and rejects days a month does not
+// have, second 60 and a lowercase "t" or "z", all three of which RFC 3339 allows. It also
+// accepts forms RFC 3339 does not, such as a single-digit hour or a comma before the fraction;
+// the grammar check rejects those.
 func validDateTime(raw []byte) bool {
+	if len(raw) < 2 || !rfc3339(raw[1:len(raw)-1]) {
+		return false
+	}
 	var t time.Time
 	return t.UnmarshalJSON(raw) == nil
+}
+
+// rfc3339 reports whether s matches the date-time production of RFC 3339, section 5.6, written
+// with an uppercase "T" and "Z". It checks each field's range but not the day of the month.
+func rfc3339(s []byte) bool {
+	const layout = "0000-00-00T00:00:00"
+	if len(s) < len(layout)+1 {
+		return false
+	}
+	for i := range len(layout) {
+		if layout[i] == '0' && !isDigit(s[i]) || layout[i] != '0' && s[i] != layout[i] {
+			return false
+		}
+	}
+	if !inRange(s[5:7], 1, 12) || !inRange(s[8:10], 1, 31) || !inRange(s[11:13], 0, 23) ||
+		!inRange(s[14:16], 0, 59) || !inRange(s[17:19], 0, 60) {
+		return false
+	}
+	rest := s[len(layout):]
+	if rest[0] == '.' {
+		digits := skipDigits(rest, 1)
+		if digits == 1 {
+			return false
+		}
+		rest = rest[digits:]
+	}
+	if len(rest) == 1 {
+		return rest[0] == 'Z'
+	}
+	return len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
+		isDigit(rest[1]) && isDigit(rest[2]) && isDigit(rest[4]) && isDigit(rest[5]) &&
+		inRange(rest[1:3], 0, 23) && inRange(rest[4:6], 0, 59)
+}
+
+// inRange reports whether the two digits d are a number from low to high.
+func inRange(d []byte, low, high int) bool {
+	n := int(d[0]-'0')*10 + int(d[1]-'0')
+	return low <= n && n <= high
 }
 
 // base64Chunk is the number of characters validBase64 decodes at a time: a multiple of 4, so
