@@ -13,7 +13,8 @@ import (
 	"github.com/tcikit/tci/validate"
 )
 
-// The parts of a HAR 1.2 file that ValidateHAR reads. Text fields are pointers so that a missing body differs from an empty one.
+// The parts of a HAR 1.2 file that ValidateHAR reads. Text fields are pointers so that a
+// missing body differs from an empty one.
 type (
 	harFile struct {
 		Log *struct {
@@ -82,17 +83,23 @@ func ValidateHAR(r io.Reader) (*ValidationReport, error) {
 		return nil, errors.New(`parse HAR: missing "log.entries"; expected a HAR 1.2 JSON file`)
 	}
 
-	report := &ValidationReport{Entries: len(*file.Log.Entries)}
+	j := harJudge{validator: validator, report: &ValidationReport{Entries: len(*file.Log.Entries)}}
 	for i, raw := range *file.Log.Entries {
-		if err := judgeEntry(validator, report, i, raw); err != nil {
+		if err := j.entry(i, raw); err != nil {
 			return nil, fmt.Errorf("log.entries[%d]: %w", i, err)
 		}
 	}
-	return report, nil
+	return j.report, nil
 }
 
-// judgeEntry judges entry i and adds what it found to report.
-func judgeEntry(validator *validate.Validator, report *ValidationReport, i int, raw json.RawMessage) error {
+// harJudge judges the entries of one HAR file into report.
+type harJudge struct {
+	validator *validate.Validator
+	report    *ValidationReport
+}
+
+// entry judges entry i and adds what it found to the report.
+func (j harJudge) entry(i int, raw json.RawMessage) error {
 	var entry harEntry
 	if err := json.Unmarshal(raw, &entry); err != nil {
 		return fmt.Errorf("invalid entry: %w", err)
@@ -108,9 +115,9 @@ func judgeEntry(validator *validate.Validator, report *ValidationReport, i int, 
 	if err != nil {
 		return fmt.Errorf("invalid request.url: %w", err)
 	}
-	op, err := validator.Route(strings.ToUpper(req.Method), u)
+	op, err := j.validator.Route(strings.ToUpper(req.Method), u)
 	if errors.Is(err, validate.ErrNoRoute) {
-		report.Unmatched++
+		j.report.Unmatched++
 		return nil
 	}
 	if err != nil {
@@ -121,17 +128,23 @@ func judgeEntry(validator *validate.Validator, report *ValidationReport, i int, 
 	}
 
 	index := i
-	request := message{entry: &index, method: req.Method, url: req.URL, operation: op, direction: validate.Request}
-	if err := judgeHARRequest(validator, report, request, req); err != nil {
+	request := message{
+		entry:     &index,
+		method:    req.Method,
+		url:       req.URL,
+		operation: op,
+		direction: validate.Request,
+	}
+	if err := j.request(request, req); err != nil {
 		return err
 	}
 	response := request
 	response.direction = validate.Response
 	response.status = entry.Response.Status
-	return judgeHARResponse(validator, report, response, entry.Response)
+	return j.response(response, entry.Response)
 }
 
-func judgeHARRequest(validator *validate.Validator, report *ValidationReport, m message, req *harRequest) error {
+func (j harJudge) request(m message, req *harRequest) error {
 	header := harHeaders(req.Headers)
 	var body []byte
 	if req.PostData != nil {
@@ -144,12 +157,12 @@ func judgeHARRequest(validator *validate.Validator, report *ValidationReport, m 
 		}
 		body = decoded
 	}
-	return addViolations(report, m, validator.Request(m.operation, header, body))
+	return j.add(m, j.validator.Request(m.operation, header, body))
 }
 
-func judgeHARResponse(validator *validate.Validator, report *ValidationReport, m message, res *harResponse) error {
+func (j harJudge) response(m message, res *harResponse) error {
 	skip := func(reason string) error {
-		report.Skipped = append(report.Skipped, Skipped{
+		j.report.Skipped = append(j.report.Skipped, Skipped{
 			Entry: *m.entry, Method: m.method, URL: m.url,
 			Operation: m.operation.ID, Direction: validate.Response, Reason: reason,
 		})
@@ -177,16 +190,17 @@ func judgeHARResponse(validator *validate.Validator, report *ValidationReport, m
 	if err != nil {
 		return fmt.Errorf("response.content: %w", err)
 	}
-	return addViolations(report, m, validator.Response(m.operation, m.status, header, body))
+	return j.add(m, j.validator.Response(m.operation, m.status, header, body))
 }
 
-func addViolations(report *ValidationReport, m message, judged error) error {
+// add counts the message m as judged and adds the violations in judged.
+func (j harJudge) add(m message, judged error) error {
 	violations, err := m.violationsOf(judged)
 	if err != nil {
 		return fmt.Errorf("validate %s %s: %w", m.operation.ID, m.direction, err)
 	}
-	report.Judged++
-	report.Violations = append(report.Violations, violations...)
+	j.report.Judged++
+	j.report.Violations = append(j.report.Violations, violations...)
 	return nil
 }
 

@@ -54,7 +54,8 @@ func (r *ValidationReport) Valid() bool { return len(r.Violations) == 0 }
 func (r *ValidationReport) Summary() string {
 	summary := plural(r.Judged, "message", "messages") + " judged"
 	if r.Entries > 0 || r.Unmatched > 0 {
-		summary += fmt.Sprintf(" in %s (%d unmatched)", plural(r.Entries, "HAR entry", "HAR entries"), r.Unmatched)
+		entries := plural(r.Entries, "HAR entry", "HAR entries")
+		summary += fmt.Sprintf(" in %s (%d unmatched)", entries, r.Unmatched)
 	}
 	if len(r.Skipped) > 0 {
 		summary += fmt.Sprintf(", %d skipped", len(r.Skipped))

@@ -31,7 +31,8 @@ type Violation struct {
 
 // String returns the violation on one line: where it was found, the JSON pointer and the
 // reason, such as
-// "log.entries[3] POST http://127.0.0.1:8787/v1/tci/execute (tci/execute response 200): /data: got string, want object".
+//
+//	log.entries[3] POST http://127.0.0.1:8787/v1/tci/execute (tci/execute response 200): /data: …
 func (v Violation) String() string {
 	var b strings.Builder
 	if v.Entry != nil {
