@@ -1,9 +1,11 @@
 package contract
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -65,14 +67,19 @@ func (r *CheckReport) Count(outcome Outcome) int {
 // result, duration, violations, reason), then every violation on its own line under the name of
 // its scenario, then a summary line.
 func (r *CheckReport) WriteTable(w io.Writer) error {
-	table := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var rows bytes.Buffer
+	table := tabwriter.NewWriter(&rows, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(table, "SCENARIO\tRESULT\tDURATION\tVIOLATIONS\tREASON")
 	for _, result := range r.Results {
 		fmt.Fprintf(table, "%s\t%s\t%s\t%d\t%s\n", result.Scenario, result.Outcome,
 			roundDuration(result.Duration), len(result.Violations), result.Reason)
 	}
-	if err := table.Flush(); err != nil {
-		return err
+	table.Flush()
+	// The padding of an empty last column would leave trailing spaces.
+	for line := range strings.Lines(rows.String()) {
+		if _, err := io.WriteString(w, strings.TrimRight(line, " \n")+"\n"); err != nil {
+			return err
+		}
 	}
 
 	for _, result := range r.Results {
