@@ -178,6 +178,9 @@ func (j harJudge) response(m message, res *harResponse) error {
 	if content == nil {
 		return errors.New(`missing "response.content"`)
 	}
+	if reason := unjudgedStatus(j.validator, m.operation, res.Status); reason != "" {
+		return skip(reason)
+	}
 	if content.Text == nil && (content.Size == nil || *content.Size != 0) {
 		return skip("the capture has no response body (content.text is missing)")
 	}

@@ -19,25 +19,29 @@ func TestValidateHARCapture(t *testing.T) {
 		t.Fatalf("ValidateHAR: %v", err)
 	}
 
-	if report.Entries != 9 {
-		t.Errorf("Entries = %d, expected 9", report.Entries)
+	if report.Entries != 10 {
+		t.Errorf("Entries = %d, expected 10", report.Entries)
 	}
 	// Entry 1 is a page and entry 7 uses a method the spec path does not have.
 	if report.Unmatched != 2 {
 		t.Errorf("Unmatched = %d, expected 2", report.Unmatched)
 	}
-	// Entries 0, 2, 3, 4 and 8 give a request and a response each, 5 and 6 only a request.
-	if report.Judged != 12 {
-		t.Errorf("Judged = %d, expected 12", report.Judged)
+	// Entries 0, 2, 3, 4 and 8 give a request and a response each, 5, 6 and 9 only a request.
+	if report.Judged != 13 {
+		t.Errorf("Judged = %d, expected 13", report.Judged)
 	}
-	if len(report.Skipped) != 2 {
-		t.Fatalf("Skipped = %v, expected entries 5 and 6", report.Skipped)
+	if len(report.Skipped) != 3 {
+		t.Fatalf("Skipped = %v, expected entries 5, 6 and 9", report.Skipped)
 	}
 	if report.Skipped[0].Entry != 5 || !strings.Contains(report.Skipped[0].Reason, "content.text is missing") {
 		t.Errorf("first skipped = %v, expected entry 5 without a body", report.Skipped[0])
 	}
 	if report.Skipped[1].Entry != 6 || !strings.Contains(report.Skipped[1].Reason, "status 0") {
 		t.Errorf("second skipped = %v, expected entry 6 with status 0", report.Skipped[1])
+	}
+	// The spec declares only 200, so the validator has no schema for a 401.
+	if report.Skipped[2].Entry != 9 || !strings.Contains(report.Skipped[2].Reason, "no response for status 401") {
+		t.Errorf("third skipped = %v, expected entry 9 with its undeclared 401", report.Skipped[2])
 	}
 
 	entries := map[int][]Violation{}
@@ -84,7 +88,7 @@ func TestValidateHARText(t *testing.T) {
 		"log.entries[2] POST http://127.0.0.1:8787/v1/tci/execute (tci/execute response 200): /data/outputs/0",
 		"log.entries[3] POST http://127.0.0.1:8787/v1/tci/execute (tci/execute request): /language",
 		"log.entries[5] GET http://127.0.0.1:8787/v1/tci/sessions (sessions/list response): not judged",
-		"12 messages judged in 9 HAR entries (2 unmatched), 2 skipped, ",
+		"13 messages judged in 10 HAR entries (2 unmatched), 3 skipped, ",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)

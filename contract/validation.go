@@ -136,6 +136,11 @@ func ValidateBody(r io.Reader, options BodyOptions) (*ValidationReport, error) {
 	case status < 100 || status > 599:
 		return nil, fmt.Errorf("invalid status %d: it must be between 100 and 599", status)
 	}
+	if reason := unjudgedStatus(validator, op, status); !options.Request && reason != "" {
+		return nil, fmt.Errorf("cannot judge a response body with status %d: %s; judge it as "+
+			"status 200 to check it against the 200 schema, which includes the failure shape",
+			status, reason)
+	}
 	contentType := options.ContentType
 	if contentType == "" {
 		contentType = "application/json"

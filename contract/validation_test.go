@@ -96,7 +96,12 @@ func TestValidateBodyUsageErrors(t *testing.T) {
 		{"missing operation", BodyOptions{}, "missing operation"},
 		{"unknown operation", BodyOptions{Operation: "tci/run"}, `unknown operation "tci/run"`},
 		{"status below 100", BodyOptions{Operation: "tci/execute", Status: 42}, "invalid status 42"},
-		{"status for request", BodyOptions{Operation: "tci/execute", Request: true, Status: 200}, "status 200 given for a request"},
+		{"status for request", BodyOptions{Operation: "tci/execute", Request: true, Status: 200},
+			"status 200 given for a request"},
+		{"undeclared status", BodyOptions{Operation: "tci/execute", Status: 404},
+			"the spec declares no response for status 404 of tci/execute (it declares 200)"},
+		{"redirect status", BodyOptions{Operation: "sessions/list", Status: 304},
+			"the validator does not judge status 304"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

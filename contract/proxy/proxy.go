@@ -24,6 +24,8 @@ const DefaultMaxBodyBytes int64 = 16 << 20
 
 // ViolationsHeader is the response header that carries the number of spec violations found in
 // the request and the response of a spec operation. Responses of other paths never carry it.
+// The validator does not judge a response whose status the spec does not declare, and the spec
+// declares only 200, so for a 401 or a 404 the count covers the request alone.
 const ViolationsHeader = "Tci-Contract-Violations"
 
 // Mode selects what the proxy does with a message that violates the spec.
