@@ -110,6 +110,8 @@ func TestExecuteTrailingExpression(t *testing.T) {
 		{"function returning none", "print", "<built-in function print>"},
 		{"call returning none", "[].clear()", ""},
 		{"semicolon", "1 + 1;", ""},
+		{"semicolon after line separator", "'a\u2028b';", ""},
+		{"line separator in string", "'a\u2028b'", `'a\u2028b'`},
 		{"assignment", "y = 3", ""},
 		{"not last", "5\ny = 6", ""},
 	}
@@ -291,7 +293,7 @@ func TestExecuteOutputLimit(t *testing.T) {
 func TestExecuteMatplotlibFigure(t *testing.T) {
 	t.Parallel()
 	requireMatplotlib(t)
-	ts := startServer(t, WithPython(testPython()))
+	ts := startServer(t)
 	code := strings.Join([]string{
 		"import matplotlib.pyplot as plt",
 		"plt.plot([1, 2, 3], [4, 1, 9])",
@@ -314,7 +316,7 @@ func TestExecuteMatplotlibFigure(t *testing.T) {
 func TestExecuteMatplotlibShow(t *testing.T) {
 	t.Parallel()
 	requireMatplotlib(t)
-	ts := startServer(t, WithPython(testPython()))
+	ts := startServer(t)
 	// plt.show sends the figures where it is called, as in a notebook, without a warning.
 	code := strings.Join([]string{
 		"import matplotlib.pyplot as plt",

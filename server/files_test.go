@@ -106,8 +106,11 @@ func TestUploadRejectsSymlinkEscape(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(outside, "new.txt")); !os.IsNotExist(err) {
 		t.Errorf("upload created a file outside the session: %v", err)
 	}
-	// The session is still usable.
+	// The session is still usable, and the rejected executes were not counted.
 	ts.execute(t, id, "1")
+	if sessions := ts.listSessions(t); len(sessions) != 1 || sessions[0].ExecuteCount != 2 {
+		t.Errorf("sessions = %v, want one with execute_count 2", sessions)
+	}
 }
 
 func TestUploadInvalidBase64(t *testing.T) {

@@ -18,9 +18,8 @@ type handlers struct {
 var _ generated.StrictServerInterface = (*handlers)(nil)
 
 // ExecuteCode runs the request's code in the session it names, or in a new session, and
-// returns the outputs. Executes in one session run one at a time in arrival order of their
-// turn; executes in different sessions run in parallel. An execute keeps running when its
-// client disconnects.
+// returns the outputs. Executes in one session run one at a time, and executes in different
+// sessions run in parallel. An execute keeps running when its client disconnects.
 func (h *handlers) ExecuteCode(ctx context.Context, request generated.ExecuteCodeRequestObject) (
 	generated.ExecuteCodeResponseObject, error,
 ) {
@@ -50,17 +49,19 @@ func (h *handlers) ExecuteCode(ctx context.Context, request generated.ExecuteCod
 		return nil, ctx.Err()
 	}
 	defer func() { <-s.turn }()
-	if err := store.beginExecute(s); err != nil {
+	if err := store.checkLive(s); err != nil {
 		return asAPIError(err), nil
 	}
 
 	if err := writeUploads(s.work, uploads); err != nil {
+		h.srv.logger.Info("upload rejected", "session", s.id, "error", err)
 		if created {
 			store.end(s, "its files could not be written")
 		}
 		return &apiError{status: http.StatusBadRequest, code: "invalid_file", message: err.Error()}, nil
 	}
 
+	store.recordExecute(s)
 	outputs := h.run(s, body.Code)
 	return executeResponse(s.id, outputs), nil
 }
@@ -81,9 +82,9 @@ func (h *handlers) run(s *session, code string) []generated.InterpreterOutput {
 	store, logger := h.srv.store, h.srv.logger
 	timeout := h.srv.cfg.execTimeout
 	started := time.Now()
-	outputs, how := s.interp.execute(code, timeout)
+	outputs, ended := s.interp.execute(code, timeout)
 
-	switch how {
+	switch ended {
 	case outcomeTimedOut:
 		logger.Warn("execute timed out", "session", s.id, "timeout", timeout)
 		store.end(s, fmt.Sprintf("an execute timed out after %s", timeout))

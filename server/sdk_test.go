@@ -123,13 +123,13 @@ func TestOfficialTypeScriptSDK(t *testing.T) {
 }
 
 // wantStream checks that outputs is one stream output of type kind with text.
-func wantStream(t *testing.T, what string, outputs []generated.InterpreterOutput, kind, text string) {
+func wantStream(t *testing.T, label string, outputs []generated.InterpreterOutput, kind, text string) {
 	t.Helper()
 	if len(outputs) != 1 {
-		t.Fatalf("%s: %d outputs, want one %s output", what, len(outputs), kind)
+		t.Fatalf("%s: %d outputs, want one %s output", label, len(outputs), kind)
 	}
 	stream, err := outputs[0].AsStreamOutput()
 	if err != nil || string(stream.Type) != kind || stream.Data != text {
-		t.Errorf("%s: output = %+v, %v; want %s %q", what, stream, err, kind, text)
+		t.Errorf("%s: output = %+v, %v; want %s %q", label, stream, err, kind, text)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,10 +28,19 @@ type testServer struct {
 	token string
 }
 
+// resolvedPython is the absolute path of the test interpreter. Passing it to New skips the
+// version manager's shim that "python3" may be, which takes a large share of New's time.
+var resolvedPython = sync.OnceValues(func() (string, error) { return resolvePython(testPython()) })
+
 // startServer starts a Server with opts on a loopback port and closes both when the test ends.
-func startServer(t *testing.T, opts ...Option) *testServer {
+// The server runs the test interpreter unless opts choose another.
+func startServer(t testing.TB, opts ...Option) *testServer {
 	t.Helper()
-	srv, err := New(opts...)
+	python, err := resolvedPython()
+	if err != nil {
+		t.Fatalf("resolve the test interpreter: %v", err)
+	}
+	srv, err := New(append([]Option{WithPython(python)}, opts...)...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -54,7 +64,7 @@ type response struct {
 // do sends a request and checks the response against the spec with validate.Embedded. A
 // response with a status other than 200 must also carry a body that the 200 schema accepts,
 // which for ExecuteCode is FailedExecution.
-func (ts *testServer) do(t *testing.T, method, path string, header http.Header, body []byte) response {
+func (ts *testServer) do(t testing.TB, method, path string, header http.Header, body []byte) response {
 	t.Helper()
 	resp, err := ts.send(t, method, path, header, body)
 	if err != nil {
@@ -65,7 +75,7 @@ func (ts *testServer) do(t *testing.T, method, path string, header http.Header, 
 
 // send is do for goroutines other than the test's: it reports transport errors instead of
 // stopping the test.
-func (ts *testServer) send(t *testing.T, method, path string, header http.Header, body []byte) (response, error) {
+func (ts *testServer) send(t testing.TB, method, path string, header http.Header, body []byte) (response, error) {
 	t.Helper()
 	req, err := http.NewRequest(method, ts.url+path, bytes.NewReader(body))
 	if err != nil {
@@ -103,7 +113,7 @@ func executeBody(sessionID, code string) []byte {
 	return body
 }
 
-func checkSpec(t *testing.T, method, path string, status int, header http.Header, body []byte) {
+func checkSpec(t testing.TB, method, path string, status int, header http.Header, body []byte) {
 	t.Helper()
 	if ct := header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("%s %s: Content-Type = %q, want application/json", method, path, ct)
@@ -131,7 +141,7 @@ func checkSpec(t *testing.T, method, path string, status int, header http.Header
 }
 
 // post sends an execute request and returns the response.
-func (ts *testServer) post(t *testing.T, request any) response {
+func (ts *testServer) post(t testing.TB, request any) response {
 	t.Helper()
 	body, err := json.Marshal(request)
 	if err != nil {
@@ -142,7 +152,7 @@ func (ts *testServer) post(t *testing.T, request any) response {
 
 // execute runs code in sessionID, or in a new session when sessionID is "", and returns the
 // session id and outputs of a successful response.
-func (ts *testServer) execute(t *testing.T, sessionID, code string, files ...generated.File) (string, []out) {
+func (ts *testServer) execute(t testing.TB, sessionID, code string, files ...generated.File) (string, []out) {
 	t.Helper()
 	request := generated.ExecuteRequest{Code: code, Language: generated.LanguagePython}
 	if sessionID != "" {
@@ -177,7 +187,7 @@ func (o out) String() string {
 	return fmt.Sprintf("%s %q", o.Type, o.Text)
 }
 
-func decodeSuccess(t *testing.T, body []byte) (string, []out) {
+func decodeSuccess(t testing.TB, body []byte) (string, []out) {
 	t.Helper()
 	var response generated.ExecuteResponse
 	if err := json.Unmarshal(body, &response); err != nil {
@@ -218,7 +228,7 @@ type failure struct {
 }
 
 // decodeFailure checks that resp has status and the failure shape and returns its errors.
-func decodeFailure(t *testing.T, resp response, status int) []map[string]any {
+func decodeFailure(t testing.TB, resp response, status int) []map[string]any {
 	t.Helper()
 	if resp.status != status {
 		t.Fatalf("status = %d, want %d; body %s", resp.status, status, resp.body)
@@ -242,7 +252,7 @@ func decodeFailure(t *testing.T, resp response, status int) []map[string]any {
 }
 
 // listSessions returns the live sessions.
-func (ts *testServer) listSessions(t *testing.T) []generated.Session {
+func (ts *testServer) listSessions(t testing.TB) []generated.Session {
 	t.Helper()
 	resp := ts.do(t, http.MethodGet, "/tci/sessions", nil, nil)
 	if resp.status != http.StatusOK {
@@ -259,7 +269,7 @@ func (ts *testServer) listSessions(t *testing.T) []generated.Session {
 }
 
 // wantOutputs compares outputs of streams and errors by type and exact text.
-func wantOutputs(t *testing.T, got []out, want ...out) {
+func wantOutputs(t testing.TB, got []out, want ...out) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("got %d outputs %v, want %d %v", len(got), got, len(want), want)
@@ -281,7 +291,7 @@ func testPython() string {
 
 // requireMatplotlib skips the test when the test interpreter cannot import matplotlib, unless
 // TCI_REQUIRE_MATPLOTLIB=1 makes that a failure.
-func requireMatplotlib(t *testing.T) {
+func requireMatplotlib(t testing.TB) {
 	t.Helper()
 	err := exec.Command(testPython(), "-c", "import matplotlib").Run()
 	if err == nil {
@@ -295,7 +305,7 @@ func requireMatplotlib(t *testing.T) {
 
 // processGone reports whether pid no longer runs. A zombie counts as gone: it has exited and
 // waits only for its parent to reap it.
-func processGone(t *testing.T, pid int) bool {
+func processGone(t testing.TB, pid int) bool {
 	t.Helper()
 	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if errors.Is(err, os.ErrNotExist) {
@@ -313,7 +323,7 @@ func processGone(t *testing.T, pid int) bool {
 }
 
 // waitFor polls cond every 20ms until it is true or timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !cond() {

@@ -106,7 +106,25 @@ func (st *sessionStore) create() (*session, error) {
 	st.live[s.id] = s
 	st.mu.Unlock()
 	st.logger.Info("session started", "session", s.id, "pid", s.interp.pid())
+	go st.watchExit(s)
 	return s, nil
+}
+
+// watchExit ends s when its process exits while no request holds it, for example when a
+// background thread of the code calls os._exit. Requests that hold s handle the exit
+// themselves, because they must collect the outputs.
+func (st *sessionStore) watchExit(s *session) {
+	<-s.interp.exited
+	st.mu.Lock()
+	if s.endReason != "" || s.users > 0 {
+		st.mu.Unlock()
+		return
+	}
+	reason := fmt.Sprintf("its Python process exited (%s)", s.interp.exitStatus())
+	st.markEnded(s, reason)
+	st.mu.Unlock()
+	st.logger.Warn("python process exited between executes", "session", s.id, "status", s.interp.exitStatus())
+	st.stopSession(s, reason)
 }
 
 // start creates the session directory and starts the process.
@@ -175,9 +193,8 @@ func (st *sessionStore) acquire(id string) (*session, error) {
 	return s, nil
 }
 
-// beginExecute records the start of an execute. The caller holds the session's turn. It fails
-// when the session ended while the request waited for its turn.
-func (st *sessionStore) beginExecute(s *session) error {
+// checkLive returns an error when s ended while the request waited for its turn.
+func (st *sessionStore) checkLive(s *session) error {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.closed {
@@ -186,9 +203,15 @@ func (st *sessionStore) beginExecute(s *session) error {
 	if s.endReason != "" {
 		return st.notFound(s.id)
 	}
+	return nil
+}
+
+// recordExecute counts an execute that is about to run in s.
+func (st *sessionStore) recordExecute(s *session) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	s.lastExecuteAt = time.Now()
 	s.executeCount++
-	return nil
 }
 
 // release ends a request's hold on s and restarts its idle clock.
@@ -302,11 +325,11 @@ func (st *sessionStore) list() ([]generated.Session, error) {
 // notFound returns the error for an execute in a session that is not live. The caller holds
 // st.mu.
 func (st *sessionStore) notFound(id string) error {
-	shown := id
-	if len(shown) > 64 {
-		shown = shown[:64] + "..."
+	displayID := id
+	if len(displayID) > 64 {
+		displayID = displayID[:64] + "..."
 	}
-	message := fmt.Sprintf("session %q not found; omit session_id to start a new session", shown)
+	message := fmt.Sprintf("session %q not found; omit session_id to start a new session", displayID)
 	if reason, ok := st.ended.reasons[id]; ok {
 		message = fmt.Sprintf("session %s has ended because %s; omit session_id to start a new session",
 			id, reason)

@@ -101,12 +101,12 @@ func TestSessionList(t *testing.T) {
 
 func TestSessionExpiry(t *testing.T) {
 	t.Parallel()
-	ts := startServer(t, WithSessionTTL(300*time.Millisecond))
+	ts := startServer(t, WithSessionTTL(500*time.Millisecond))
 	id, outputs := ts.execute(t, "", "import os\nos.getpid()")
 	pid := pidOf(t, outputs)
 
 	// An execute longer than the TTL does not expire its own session.
-	_, outputs = ts.execute(t, id, "import time\ntime.sleep(0.6)\n'awake'")
+	_, outputs = ts.execute(t, id, "import time\ntime.sleep(0.8)\n'awake'")
 	if len(outputs) != 1 || *outputs[0].Data.TextPlain != "'awake'" {
 		t.Fatalf("outputs = %v, want 'awake'", outputs)
 	}
@@ -119,7 +119,7 @@ func TestSessionExpiry(t *testing.T) {
 	})
 	resp := ts.post(t, map[string]any{"code": "1", "language": "python", "session_id": id})
 	errs := decodeFailure(t, resp, http.StatusNotFound)
-	if msg := errs[0]["message"].(string); !strings.Contains(msg, "expired after 300ms") {
+	if msg := errs[0]["message"].(string); !strings.Contains(msg, "expired after 500ms") {
 		t.Errorf("message = %q, want the expiry reason", msg)
 	}
 }
@@ -358,4 +358,18 @@ func pidOf(t *testing.T, outputs []out) int {
 		t.Fatalf("execute_result %q is not a pid", *outputs[0].Data.TextPlain)
 	}
 	return pid
+}
+
+func TestSessionEndsWhenProcessExitsIdle(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	id, _ := ts.execute(t, "", "import os, threading\nthreading.Timer(0.2, os._exit, [5]).start()")
+	waitFor(t, 10*time.Second, "the session to end", func() bool {
+		return len(ts.listSessions(t)) == 0
+	})
+	resp := ts.post(t, map[string]any{"code": "1", "language": "python", "session_id": id})
+	errs := decodeFailure(t, resp, http.StatusNotFound)
+	if msg := errs[0]["message"].(string); !strings.Contains(msg, "exit status 5") {
+		t.Errorf("message = %q, want the exit status", msg)
+	}
 }
