@@ -32,8 +32,8 @@
 // execute count and their start, last execute and expiry times in UTC. An execute keeps running
 // when its client disconnects.
 //
-// Files in the request are written into the session directory, which is also the working
-// directory and HOME, before the code runs. Names are relative paths. The server rejects
+// Files in the request are written into the session's working directory, which is also its
+// HOME, before the code runs. Names are relative paths. The server rejects
 // empty, absolute and NUL-containing names, backslashes, ".." that leaves the directory, and any
 // path that resolves outside it through a symbolic link. Content is UTF-8 text for encoding
 // "string" and standard base64 for "base64".
@@ -67,8 +67,9 @@
 // The session has ended: its state is lost, its directory is removed, and later executes with
 // its id get 404 with the reason. The same happens when the Python process exits during an
 // execute, for example through os._exit, with an error output that starts with
-// "SessionEnded:" and gives the exit status. SystemExit and KeyboardInterrupt raised by the
-// code are ordinary exceptions and leave the session running.
+// "SessionEnded:" and gives the exit status. A session whose process exits between executes
+// ends too. SystemExit and KeyboardInterrupt raised by the code are ordinary exceptions and
+// leave the session running.
 //
 // The official TypeScript SDK (together-ai 0.52.0) times out after 60 seconds by default, as
 // long as the default execute timeout, and then retries the request, which runs the code again.

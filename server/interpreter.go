@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"bytes"
 	"crypto/rand"
 	_ "embed"
 	"encoding/hex"
@@ -372,7 +371,7 @@ func (p *interpreter) readStream(stream string, r io.Reader) {
 		if n > 0 {
 			data, seq, found := scanner.scan(buf[:n])
 			if len(data) > 0 {
-				p.box.add(output{kind: stream, text: bytes.Clone(data)})
+				p.box.add(output{kind: stream, text: data})
 			}
 			if found {
 				p.box.mark(stream, seq)

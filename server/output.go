@@ -215,7 +215,8 @@ func marker(secret string, seq int64) string {
 	return fmt.Sprintf("\x00%s%0*x\x00", secret, markerSeqDigits, seq)
 }
 
-// scan returns chunk without markers and the highest seq of the markers found in it.
+// scan returns chunk without markers, in a new slice, and the highest seq of the markers found
+// in it.
 func (s *markerScanner) scan(chunk []byte) (data []byte, seq int64, found bool) {
 	buf := append(s.pending, chunk...)
 	s.pending = nil
