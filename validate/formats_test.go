@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -261,5 +262,36 @@ func TestFormatsDifferFromKinDefaults(t *testing.T) {
 				t.Errorf("ReferenceResponse accepts: %v, want %v", got, tc.decoder)
 			}
 		})
+	}
+}
+
+// TestDateTimeAgreesWithTime compares validDateTime with time.Time.UnmarshalJSON on values that
+// pass the RFC 3339 grammar check, which are the values where validDateTime replaces parsing.
+func TestDateTimeAgreesWithTime(t *testing.T) {
+	random := rand.New(rand.NewPCG(3, 5))
+	two := func(max int) string { return fmt.Sprintf("%02d", random.IntN(max+1)) }
+	for range 50000 {
+		value := fmt.Sprintf("%04d-%s-%s", random.IntN(10000), two(12), two(31)) +
+			"T" + two(24) + ":" + two(60) + ":" + two(60)
+		if random.IntN(2) == 0 {
+			value += "." + strings.Repeat("7", 1+random.IntN(12))
+		}
+		switch random.IntN(3) {
+		case 0:
+			value += "Z"
+		case 1:
+			value += "+" + two(24) + ":" + two(60)
+		default:
+			value += "-" + two(24) + ":" + two(60)
+		}
+		if !rfc3339([]byte(value)) {
+			continue
+		}
+		raw := []byte(`"` + value + `"`)
+		var decoded time.Time
+		want := decoded.UnmarshalJSON(raw) == nil
+		if got := validDateTime(raw); got != want {
+			t.Errorf("validDateTime(%s) = %v, time.Time decodes it: %v", value, got, want)
+		}
 	}
 }

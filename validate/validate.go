@@ -1,9 +1,3 @@
-// Package validate checks requests and responses of the Code Interpreter API against the
-// OpenAPI document in package tci.
-//
-// kin-openapi loads the document and routes requests. A Validator is built once and is safe for
-// concurrent use; the wrapper client, the reference server and the contract tools all share the
-// one returned by Embedded.
 package validate
 
 import (
