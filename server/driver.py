@@ -9,8 +9,9 @@
 #         ({"type": "stdout", "data": "..."}, "stderr", "error", "execute_result",
 #         "display_data"), and {"type": "done", "seq": N, "marked": [...]} ends an execute.
 #
-# sys.stdout and sys.stderr send every write as an output event at once, so their order is exact
-# and nothing is lost when the server kills the process at a timeout. File descriptors 1 and 2
+# sys.stdout and sys.stderr send every write as an output event at once, so their order is exact,
+# and a write that returned is in the server's pipe even if the server then kills the process at
+# a timeout. File descriptors 1 and 2
 # stay pipes that the server reads itself, for output written below Python (os.write,
 # subprocesses, C libraries). After each execute the driver writes the command's marker to both,
 # and the server waits for those markers so that such output is not left behind.

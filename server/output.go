@@ -162,7 +162,7 @@ func convertOutputs(outputs []output) []generated.InterpreterOutput {
 			})
 		}
 		if err != nil {
-			// The From methods only marshal plain structs, which cannot fail.
+			// The From methods marshal strings, byte slices and maps decoded from JSON, which cannot fail.
 			panic("server: encode output: " + err.Error())
 		}
 		converted = append(converted, item)
