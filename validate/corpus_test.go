@@ -17,7 +17,7 @@ type corpusCase struct {
 	op   Operation
 	body []byte
 	// differs names the known difference from kin-openapi for a body that the fast path
-	// rejects and the reference accepts; it is empty when the verdicts must agree.
+	// rejects and the reference accepts. It is empty when the verdicts must agree.
 	differs string
 }
 
@@ -70,7 +70,9 @@ func session(replace map[string]string) string {
 // handWritten returns response bodies written to cover each keyword, format and known
 // difference of the spec.
 func handWritten() []corpusCase {
-	s := func(name, body string) corpusCase { return corpusCase{name: name, op: ListSessions, body: []byte(body)} }
+	s := func(name, body string) corpusCase {
+		return corpusCase{name: name, op: ListSessions, body: []byte(body)}
+	}
 	e := func(name, body string) corpusCase { return corpusCase{name: name, op: ExecuteCode, body: []byte(body)} }
 	differ := func(c corpusCase, difference string) corpusCase { c.differs = difference; return c }
 	return []corpusCase{
@@ -197,9 +199,9 @@ func handWritten() []corpusCase {
 	}
 }
 
-// mutations returns bodies derived from seed by changing one value at a time: replacing it with
-// a value of every kind, with strings that break or keep the formats and enums of the spec,
-// removing and adding members, and growing and shrinking arrays.
+// mutations returns bodies derived from seed by changing one value at a time. Each value is
+// replaced with a value of every kind and with strings that break or keep the formats and enums
+// of the spec. Objects lose and gain members, and arrays shrink and grow.
 func mutations(tb testing.TB, name string, op Operation, seed string, implied map[string]bool) []corpusCase {
 	tb.Helper()
 	root := decodeAny(tb, []byte(seed))

@@ -2,8 +2,8 @@
 // OpenAPI document in package tci.
 //
 // kin-openapi loads the document and routes requests. A Validator is built once and is safe for
-// concurrent use; the wrapper client, the reference server and the contract tools all share the
-// one returned by Embedded:
+// concurrent use. The wrapper client, the reference server and the contract tools all share the
+// one that Embedded returns:
 //
 //	v, err := validate.Embedded()
 //	if err != nil {

@@ -75,7 +75,7 @@ func TestDateTimeRejectsOtherForms(t *testing.T) {
 		"2024-01-01T00:00:00z",
 		"2024-01-01T24:00:00Z",
 		"2024-01-01T00:60:00Z",
-		"2024-01-01T1:02:03Z",   // time.Time decodes it; RFC 3339 requires two digits
+		"2024-01-01T1:02:03Z",    // time.Time decodes it; RFC 3339 requires two digits
 		"2024-01-01T00:00:00,5Z", // time.Time decodes it; RFC 3339 requires a period
 		"2024-01-01T00:00:00+24:00",
 		"2024-01-01T00:00:00+23:60",
