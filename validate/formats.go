@@ -12,9 +12,10 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// The checks in this file accept exactly what encoding/json accepts when it decodes a value
-// into the Go type that oapi-codegen v2.8.2 generates for the schema, so that a body that passes
-// validation also decodes.
+// The checks in this file accept only what encoding/json accepts when it decodes a value into
+// the Go type that oapi-codegen v2.8.2 generates for the schema, so that a body that passes
+// validation also decodes. Each accepts all of it, except date-time, which also requires
+// RFC 3339.
 
 // validDateTime reports whether the JSON string literal raw, quotes included, is an RFC 3339
 // date-time (section 5.6) that decodes into a time.Time.
