@@ -20,9 +20,9 @@ import (
 // The body alone decides between success and failure: "data" set with "errors" null or
 // absent yields the *Result, and "data" null or absent with "errors" set (an array, even an
 // empty one) yields a *FailedError. Anything that cannot be read as one of the two without
-// guessing yields an *InvalidResponseError: an empty or truncated body, invalid UTF-8, JSON
-// that is not an object, both or neither of "data" and "errors", a required field that is
-// missing, a value of the wrong JSON type, or a payload that is not valid base64.
+// guessing yields an *InvalidResponseError. Such bodies are empty or truncated, not UTF-8, not
+// a JSON object, or set both or neither of "data" and "errors". Others lack a required field,
+// carry a value of the wrong JSON type, or a payload that is not valid base64.
 func DecodeExecuteResponse(body []byte) (*Result, error) {
 	if err := checkJSONText(body); err != nil {
 		return nil, err

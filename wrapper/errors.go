@@ -168,13 +168,13 @@ func (e *FailedError) Messages() []string {
 
 // Error returns the operation and up to five messages on one line.
 func (e *FailedError) Error() string {
-	what := "execution failed"
+	summary := "execution failed"
 	if e.Operation != validate.ExecuteCode {
-		what = e.Operation.String() + " failed"
+		summary = e.Operation.String() + " failed"
 	}
 	messages := e.Messages()
 	if len(messages) == 0 {
-		return what + " without error details"
+		return summary + " without error details"
 	}
 	for i := range messages {
 		messages[i] = truncate(oneLine(messages[i]), 200)
@@ -183,7 +183,7 @@ func (e *FailedError) Error() string {
 		more := fmt.Sprintf("and %d more", len(messages)-maxViolationsInMessage)
 		messages = append(messages[:maxViolationsInMessage], more)
 	}
-	return what + ": " + strings.Join(messages, "; ")
+	return summary + ": " + strings.Join(messages, "; ")
 }
 
 // CodeError is the error output of code that raised an exception. Result.Err returns it.

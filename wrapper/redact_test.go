@@ -163,12 +163,12 @@ func TestKeyNeverLeaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = closed.Close()
-	refused, err := New(append(options, WithBaseURL("http://"+closed.Addr().String()))...)
+	unreachable, err := New(append(options, WithBaseURL("http://"+closed.Addr().String()))...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = refused.Execute(ctx, "1")
-	recordErr("refused", err)
+	_, err = unreachable.Execute(ctx, "1")
+	recordErr("connection refused", err)
 
 	record("client", strict)
 	record("client value", *strict)
