@@ -1,0 +1,326 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tcikit/tci/server"
+	"github.com/tcikit/tci/validate"
+	"github.com/tcikit/tci/wrapper"
+)
+
+// envServerToken names the variable holding the token of "tci serve".
+const envServerToken = "TCI_SERVER_TOKEN"
+
+// envPython names the variable choosing the interpreter of the reference server, as in
+// package server.
+const envPython = "TCI_PYTHON"
+
+// target is the server that exec, sessions and check send requests to.
+type target struct {
+	baseURL string
+	// baseURLSource names where baseURL came from, for error messages.
+	baseURLSource string
+	apiKey        string
+	apiKeySource  string
+	// local is the in-process reference server, nil for a remote server.
+	local *localServer
+}
+
+// close stops the local server, if any, and kills its sessions.
+func (t *target) close() {
+	if t.local != nil {
+		t.local.close()
+	}
+}
+
+// resolveTarget picks the server from the global flags and the environment. It starts the
+// reference server in-process with --local, and when neither a base URL nor an API key is
+// configured. With a key but no base URL it uses the spec's server URL, unless
+// localWithoutBaseURL, as check sets, starts the local server then too.
+func (c *cli) resolveTarget(localWithoutBaseURL bool) (*target, error) {
+	t := &target{baseURL: c.global.baseURL, baseURLSource: "--base-url",
+		apiKey: c.global.apiKey, apiKeySource: "--api-key"}
+	if t.baseURL == "" {
+		t.baseURL, t.baseURLSource = c.getenv(wrapper.EnvBaseURL), wrapper.EnvBaseURL
+	}
+	if t.apiKey == "" {
+		t.apiKey, t.apiKeySource = c.getenv(wrapper.EnvAPIKey), wrapper.EnvAPIKey
+	}
+
+	var reason string
+	switch {
+	case c.global.local && c.global.baseURL != "":
+		return nil, usageErrorf("--local and --base-url %s contradict each other; give one of them",
+			redactURL(c.global.baseURL))
+	case c.global.local:
+		reason = "--local"
+	case t.baseURL == "" && t.apiKey == "":
+		reason = "no TOGETHER_BASE_URL or TOGETHER_API_KEY set"
+	case t.baseURL == "" && localWithoutBaseURL:
+		reason = "no --base-url or TOGETHER_BASE_URL set"
+	case t.baseURL == "":
+		specURL, err := specServerURL()
+		if err != nil {
+			return nil, err
+		}
+		t.baseURL, t.baseURLSource = specURL, "the spec's server URL"
+	}
+	if reason == "" {
+		return t, nil
+	}
+
+	python := c.pythonCommand()
+	local, err := startLocalServer(python)
+	if err != nil {
+		return nil, &exitError{code: exitRequest, err: fmt.Errorf("start the local reference server: %w", err)}
+	}
+	fmt.Fprintf(c.stderr, "tci: %s; running on the local reference server (%s)\n", reason, python)
+	t.baseURL, t.baseURLSource = local.url, "the local reference server"
+	t.apiKey, t.apiKeySource = local.token, "the local reference server's token"
+	t.local = local
+	return t, nil
+}
+
+// pythonCommand returns the interpreter for a reference server that tci starts.
+func (c *cli) pythonCommand() string {
+	if c.global.python != "" {
+		return c.global.python
+	}
+	if python := c.getenv(envPython); python != "" {
+		return python
+	}
+	return "python3"
+}
+
+// specServerURL returns the first server URL of the embedded spec, which the wrapper would
+// otherwise take from the process environment.
+func specServerURL() (string, error) {
+	validator, err := validate.Embedded()
+	if err != nil {
+		return "", fmt.Errorf("load the embedded spec: %w", err)
+	}
+	servers := validator.Document().Servers
+	if len(servers) == 0 {
+		return "", usageErrorf("the spec lists no server URL; set %s or --base-url", wrapper.EnvBaseURL)
+	}
+	return servers[0].URL, nil
+}
+
+// localServer is a reference server that tci runs in-process on a random loopback port for
+// the duration of one command, protected by a random token.
+type localServer struct {
+	reference *server.Server
+	http      *http.Server
+	served    chan struct{}
+	url       string
+	token     string
+}
+
+func startLocalServer(python string) (*localServer, error) {
+	token, err := randomToken()
+	if err != nil {
+		return nil, err
+	}
+	reference, err := server.New(server.WithPython(python), server.WithToken(token))
+	if err != nil {
+		return nil, err
+	}
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		reference.Close()
+		return nil, fmt.Errorf("listen on a loopback port: %w", err)
+	}
+	l := &localServer{
+		reference: reference,
+		http:      newHTTPServer(reference.Handler(), server.DefaultExecTimeout),
+		served:    make(chan struct{}),
+		url:       "http://" + listener.Addr().String() + server.BasePath,
+		token:     token,
+	}
+	go func() {
+		defer close(l.served)
+		_ = l.http.Serve(listener) // always ErrServerClosed or a listener error after close
+	}()
+	return l, nil
+}
+
+// close stops serving at once, because the command has no request left that it waits for,
+// and then kills the sessions, including one whose execute a canceled request left running.
+func (l *localServer) close() {
+	_ = l.http.Close()
+	<-l.served
+	_ = l.reference.Close()
+}
+
+// newHTTPServer returns an http.Server for the reference server. Its write timeout exceeds
+// execTimeout, so that an execute that runs until the server stops it still gets its
+// response with the TimeoutError output.
+func newHTTPServer(handler http.Handler, execTimeout time.Duration) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		WriteTimeout:      execTimeout + time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate a token: %w", err)
+	}
+	return "tci_" + hex.EncodeToString(b), nil
+}
+
+// newClient returns a wrapper client for t configured by the global flags. With rec, every
+// response body passes through rec, for --json.
+func (c *cli) newClient(t *target, rec *recorder) (*wrapper.Client, error) {
+	mode, err := wrapper.ParseValidationMode(c.global.validation)
+	if err != nil {
+		return nil, usageErrorf("--validation: %v", err)
+	}
+	options := []wrapper.Option{
+		wrapper.WithBaseURL(t.baseURL),
+		wrapper.WithTimeout(c.global.timeout),
+		wrapper.WithMaxRetries(c.global.maxRetries),
+		wrapper.WithValidation(mode),
+		wrapper.WithUserAgent("tci/" + wrapper.Version),
+		wrapper.WithLogger(warningLogger(c.stderr)),
+	}
+	if t.apiKey != "" {
+		options = append(options, wrapper.WithAPIKey(t.apiKey))
+	}
+	if rec != nil {
+		options = append(options, wrapper.WithMiddleware(rec.middleware))
+	}
+	client, err := wrapper.New(options...)
+	if err != nil {
+		return nil, configError(err, t)
+	}
+	return client, nil
+}
+
+// configError rewords an error of wrapper.New for the command line: it names the flag or
+// variable that holds the invalid value instead of the wrapper's option.
+func configError(err error, t *target) error {
+	if errors.Is(err, wrapper.ErrInsecureHTTP) {
+		return usageErrorf("refusing to send the API key over plain HTTP to %s, where anyone on the "+
+			"network path can read it; use an https:// base URL, or a loopback address for a local server",
+			hostOf(t.baseURL))
+	}
+	names := strings.NewReplacer(
+		"WithBaseURL", t.baseURLSource,
+		"WithAPIKey", t.apiKeySource,
+		"WithTimeout", "--timeout",
+		"WithMaxRetries", "--max-retries",
+		"WithValidation", "--validation",
+	)
+	return usageError(errors.New(names.Replace(err.Error())))
+}
+
+// checkKeyTransport rejects a plain http:// base URL to a host that is not loopback when an
+// API key would travel with the requests, as the wrapper client does for exec and sessions.
+func checkKeyTransport(baseURL, apiKey string) error {
+	if apiKey == "" {
+		return nil
+	}
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Scheme != "http" || isLoopbackHost(u.Hostname()) {
+		return nil // contract.Check reports an invalid URL itself
+	}
+	return usageErrorf("refusing to send the API key over plain HTTP to %s, where anyone on the "+
+		"network path can read it; use an https:// base URL, or a loopback address for a local server", u.Host)
+}
+
+// isLoopbackHost reports whether host is localhost or a loopback IP address.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func hostOf(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return redactURL(rawURL)
+}
+
+// redactURL returns rawURL without the user information that a URL may carry.
+func redactURL(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		return fmt.Sprintf("%q", u.Redacted())
+	}
+	return `"(unparsable URL)"`
+}
+
+// warningLogger returns the logger for warnings of the wrapper client, such as the spec
+// violations that --validation report lets through.
+func warningLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
+		Level: slog.LevelWarn,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+}
+
+// maxRecordedBytes bounds the body that a recorder keeps. It matches the client's limit, so
+// that a larger body still reaches the client as too large.
+const maxRecordedBytes = wrapper.DefaultMaxResponseBytes + 1
+
+// recorder keeps the body of the last response that the client received, so that --json
+// can print the response as the server sent it.
+type recorder struct {
+	mu   sync.Mutex
+	body []byte
+}
+
+// middleware reads the response body, keeps it and hands the client an identical body,
+// including the error of a read that failed.
+func (r *recorder) middleware(req *http.Request,
+	next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
+	resp, err := next(req)
+	if err != nil {
+		return resp, err
+	}
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxRecordedBytes))
+	_ = resp.Body.Close()
+	r.mu.Lock()
+	r.body = body
+	r.mu.Unlock()
+	var replay io.Reader = bytes.NewReader(body)
+	if readErr != nil {
+		replay = io.MultiReader(replay, &failingReader{err: readErr})
+	}
+	resp.Body = io.NopCloser(replay)
+	return resp, nil
+}
+
+func (r *recorder) last() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.body
+}
+
+type failingReader struct{ err error }
+
+func (f *failingReader) Read([]byte) (int, error) { return 0, f.err }

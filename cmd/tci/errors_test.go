@@ -1,0 +1,214 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+const offSpecExecute = `{"data":{"session_id":"ses_x","status":"ok",` +
+	`"outputs":[{"type":"stdout","data":"hi\n"}]},"errors":null}`
+
+func TestExecErrorExitStatus(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		args    []string
+		code    int
+		want    []string
+	}{
+		{"500", respond(500, "application/json", `{"message":"boom"}`), nil, exitRequest,
+			[]string{"tci: POST http://", "/v1/tci/execute: 500 Internal Server Error"}},
+		{"404 removed endpoint", respond(404, "text/plain", "404 page not found"), nil, exitRequest,
+			[]string{"404 Not Found", "removed in 2026-09", "set TOGETHER_BASE_URL"}},
+		{"404 failure shape without session", respond(404, "application/json",
+			`{"data":null,"errors":[{"code":"not_found","message":"no such path"}]}`), nil, exitRequest,
+			[]string{"removed in 2026-09"}},
+		{"401", respond(401, "application/json", `{"data":null,"errors":["missing token"]}`), nil, exitRequest,
+			[]string{"401 Unauthorized"}},
+		{"spec-breaking 200", respond(200, "application/json", offSpecExecute), nil, exitInvalidResponse,
+			[]string{`/data/status: "ok" is not one of "success"`, `"--validation report" accepts`}},
+		{"empty 200", respond(200, "application/json", ""), nil, exitInvalidResponse,
+			[]string{"invalid response", "empty body"}},
+		{"HTML 200", respond(200, "text/html", "<html><title>Sign in</title></html>"), nil,
+			exitInvalidResponse, []string{"invalid response"}},
+		{"truncated 200", respond(200, "application/json", `{"data":{"session_id":`), nil,
+			exitInvalidResponse, []string{"invalid response"}},
+		{"failure 200", respond(200, "application/json", `{"data":null,"errors":["quota exceeded"]}`), nil,
+			exitFailed, []string{"tci: execution failed: quota exceeded"}},
+		{"off-spec accepted in report mode", respond(200, "application/json", offSpecExecute),
+			[]string{"--validation", "report"}, exitOK, []string{"level=WARN", "violates the spec"}},
+		{"HTML rejected in report mode", respond(200, "text/html", "<p>hi</p>"),
+			[]string{"--validation", "report"}, exitInvalidResponse, []string{"is not JSON"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			url := fakeServer(t, tt.handler)
+			args := append([]string{"--base-url", url, "exec", "print('hi')"}, tt.args...)
+			o := tci(t, args...)
+			o.expectCode(t, tt.code)
+			for _, want := range tt.want {
+				if !strings.Contains(o.stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, o.stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestExecValidationOffPrintsOutputs(t *testing.T) {
+	t.Parallel()
+	url := fakeServer(t, respond(200, "application/json", offSpecExecute))
+	o := tci(t, "--base-url", url, "--validation", "off", "exec", "print('hi')")
+	o.expectCode(t, exitOK)
+	if o.stdout != "hi\n" {
+		t.Errorf("stdout = %q, want %q", o.stdout, "hi\n")
+	}
+	if strings.Contains(o.stderr, "WARN") {
+		t.Errorf("--validation off warned:\n%s", o.stderr)
+	}
+}
+
+func TestExecConnectionRefusedExitsThree(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL + "/v1"
+	srv.Close()
+	o := tci(t, "--base-url", url, "--max-retries", "0", "exec", "1")
+	o.expectCode(t, exitRequest)
+	if !strings.Contains(o.stderr, "connection refused") {
+		t.Errorf("stderr lacks the transport error:\n%s", o.stderr)
+	}
+}
+
+func TestExecTimeoutExitsThree(t *testing.T) {
+	t.Parallel()
+	url := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
+		// net/http notices a closed connection only once the request body has been read.
+		io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	})
+	started := time.Now()
+	o := tci(t, "--base-url", url, "--timeout", "200ms", "exec", "1")
+	o.expectCode(t, exitRequest)
+	if !strings.Contains(o.stderr, "each attempt times out after 200ms") {
+		t.Errorf("stderr lacks the timeout hint:\n%s", o.stderr)
+	}
+	if elapsed := time.Since(started); elapsed > 5*time.Second {
+		t.Errorf("exec took %v with a 200ms timeout; an execute must not be retried after a timeout", elapsed)
+	}
+}
+
+func TestSessionsErrorExitStatus(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		code    int
+		want    string
+	}{
+		{"500", respond(500, "text/plain", "down"), exitRequest, "GET http://"},
+		{"404", respond(404, "text/plain", "nope"), exitRequest, "removed in 2026-09"},
+		{"spec-breaking 200", respond(200, "application/json", `{"data":{"sessions":[{"id":1}]}}`),
+			exitInvalidResponse, "/data/sessions/0"},
+		{"failure 200", respond(200, "application/json", `{"data":null,"errors":["listing disabled"]}`),
+			exitFailed, "listing disabled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			url := fakeServer(t, tt.handler)
+			o := tci(t, "--base-url", url, "--max-retries", "0", "sessions")
+			o.expectCode(t, tt.code)
+			if !strings.Contains(o.stderr, tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, o.stderr)
+			}
+		})
+	}
+}
+
+// canary is an API key that no output of the CLI may contain.
+const canary = "tci-canary-key-0123456789abcdef"
+
+// echoKey answers as mode says, putting the bearer token it received everywhere a server
+// could put it: a header, the body of an error, an output, an error item and a session id.
+func echoKey(mode string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		w.Header().Set("X-Echo", key)
+		w.Header().Set("Content-Type", "application/json")
+		switch mode {
+		case "500":
+			w.WriteHeader(500)
+			fmt.Fprintf(w, `{"message":"bad key %s"}`, key)
+		case "404":
+			w.WriteHeader(404)
+			fmt.Fprintf(w, `{"data":null,"errors":[{"code":"session_not_found","message":"%s"}]}`, key)
+		case "outputs":
+			fmt.Fprintf(w, `{"data":{"session_id":"ses_%[1]s","status":"success","outputs":[`+
+				`{"type":"stdout","data":"%[1]s\n"},{"type":"stderr","data":"%[1]s\n"},`+
+				`{"type":"error","data":"Error: %[1]s"},`+
+				`{"type":"execute_result","data":{"text/plain":"'%[1]s'"}}]},"errors":null}`, key)
+		case "invalid":
+			fmt.Fprintf(w, `{"data":{"session_id":"s","status":"%s","outputs":[]},"errors":null}`, key)
+		case "failed":
+			fmt.Fprintf(w, `{"data":null,"errors":["%s"]}`, key)
+		case "sessions":
+			fmt.Fprintf(w, `{"data":{"sessions":[{"id":"%s","execute_count":1,`+
+				`"started_at":"2026-01-01T00:00:00Z","last_execute_at":"2026-01-01T00:00:00Z",`+
+				`"expires_at":"2026-01-01T01:00:00Z"}]}}`, key)
+		}
+	}
+}
+
+func TestAPIKeyNeverPrinted(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		mode string
+		args []string
+	}{
+		{"500", []string{"exec", "1"}},
+		{"404", []string{"exec", "--session", "ses_a", "1"}},
+		{"404", []string{"exec", "--json", "--session", "ses_a", "1"}},
+		{"outputs", []string{"exec", "1"}},
+		{"outputs", []string{"exec", "--json", "1"}},
+		{"invalid", []string{"exec", "1"}},
+		{"invalid", []string{"--validation", "report", "exec", "1"}},
+		{"failed", []string{"exec", "1"}},
+		{"failed", []string{"exec", "--json", "1"}},
+		{"sessions", []string{"sessions"}},
+		{"sessions", []string{"sessions", "--json"}},
+		{"500", []string{"sessions", "--max-retries", "0"}},
+		{"500", []string{"check"}},
+		{"outputs", []string{"check", "--json"}},
+		{"500", []string{"--api-key", canary, "exec", "-h"}},
+	}
+	for _, tt := range tests {
+		name := tt.mode + " " + strings.Join(tt.args, " ")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			url := fakeServer(t, echoKey(tt.mode))
+			fromEnv := tciEnv(t, map[string]string{"TOGETHER_BASE_URL": url, "TOGETHER_API_KEY": canary},
+				tt.args...)
+			fromFlag := tci(t, append([]string{"--base-url", url, "--api-key", canary}, tt.args...)...)
+			for source, o := range map[string]outcome{"env": fromEnv, "flag": fromFlag} {
+				if strings.Contains(o.stdout, canary) || strings.Contains(o.stderr, canary) {
+					t.Errorf("key from %s printed (exit %d)\nstdout:\n%s\nstderr:\n%s",
+						source, o.code, o.stdout, o.stderr)
+				}
+				if o.stdout == "" && o.stderr == "" {
+					t.Errorf("key from %s: no output at all, so the check proves nothing", source)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,306 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/tcikit/tci/wrapper"
+)
+
+// execFlags are the flags of "tci exec".
+type execFlags struct {
+	session string
+	file    string
+	uploads stringList
+	out     string
+	json    bool
+}
+
+func runExec(c *cli, args []string) error {
+	var f execFlags
+	fs := newFlagSet("exec")
+	fs.StringVar(&f.session, "session", "", "run in the existing session `ID` that an earlier exec printed")
+	fs.StringVar(&f.file, "file", "", "read the code from the file at `PATH`, or standard input for -")
+	fs.Var(&f.uploads, "upload", "upload the file at `PATH` to the session's working directory under its "+
+		"base name before the code runs; repeat for more files")
+	fs.StringVar(&f.out, "out", ".", "`directory` for display data such as images, created when missing")
+	fs.BoolVar(&f.json, "json", false, "print the response body as JSON instead of the outputs, and save "+
+		"display data only when --out is given")
+	positional, err := c.parse(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	outGiven := isFlagSet(fs, "out")
+
+	code, err := c.readCode(f.file, positional)
+	if err != nil {
+		return err
+	}
+	options, err := uploadOptions(f.uploads)
+	if err != nil {
+		return err
+	}
+	if f.session != "" {
+		options = append(options, wrapper.WithSessionID(f.session))
+	}
+
+	t, err := c.resolveTarget(false)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	var rec *recorder
+	if f.json {
+		rec = &recorder{}
+	}
+	client, err := c.newClient(t, rec)
+	if err != nil {
+		return err
+	}
+
+	result, err := client.Execute(c.ctx, code, options...)
+	if err != nil {
+		return c.executeError(err, f, t, rec)
+	}
+	saver := &displaySaver{dir: f.out, stderr: c.stderr}
+	if f.json {
+		if err := c.printJSON(rec.last(), t); err != nil {
+			return err
+		}
+		if outGiven {
+			err = saveAllDisplayData(saver, result)
+		}
+	} else {
+		err = c.printOutputs(result, saver, t)
+	}
+	if err != nil {
+		return err
+	}
+	if !f.json {
+		c.printSession(t.redact(result.SessionID), t)
+	}
+	if result.Err() != nil {
+		return silentExit(exitFailed) // the traceback is already on stderr
+	}
+	return nil
+}
+
+// readCode returns the code from --file, the CODE argument, or standard input for "-".
+func (c *cli) readCode(file string, positional []string) (string, error) {
+	source := file
+	switch {
+	case file != "" && len(positional) > 0:
+		return "", usageErrorf("both --file and a CODE argument given; give the code once")
+	case len(positional) > 0:
+		if positional[0] != "-" {
+			return positional[0], nil
+		}
+		source = "-"
+	case file == "":
+		return "", usageErrorf(`missing code; pass CODE, --file PATH, or - to read standard input; ` +
+			`run "tci exec -h" for usage`)
+	}
+	var (
+		data []byte
+		err  error
+	)
+	if source == "-" {
+		data, err = io.ReadAll(c.stdin)
+		if err != nil {
+			return "", usageErrorf("read code from standard input: %v", err)
+		}
+	} else if data, err = os.ReadFile(source); err != nil {
+		return "", usageErrorf("--file: %v", err)
+	}
+	return string(data), nil
+}
+
+// uploadOptions reads each --upload file into an option that uploads it under its base name.
+func uploadOptions(paths []string) ([]wrapper.ExecuteOption, error) {
+	var options []wrapper.ExecuteOption
+	byName := make(map[string]string)
+	for _, path := range paths {
+		name := filepath.Base(path)
+		if earlier, ok := byName[name]; ok {
+			return nil, usageErrorf("--upload %s and --upload %s would both be named %q in the session; "+
+				"rename one of them", earlier, path, name)
+		}
+		byName[name] = path
+		content, err := os.ReadFile(path)
+		if err != nil {
+			return nil, usageErrorf("--upload: %v", err)
+		}
+		options = append(options, wrapper.WithFile(name, content))
+	}
+	return options, nil
+}
+
+// executeError maps an error of Execute. An unknown or expired session is a failed
+// execution, which the reference server reports as a 404 with the failure shape. Errors of
+// no wrapper type come from invalid arguments, such as a session id with spaces.
+func (c *cli) executeError(err error, f execFlags, t *target, rec *recorder) error {
+	if failed, ok := sessionNotFound(err, f.session != ""); ok {
+		if f.json {
+			_ = c.printJSON(rec.last(), t)
+		}
+		message := failed.Error()
+		if t.local != nil {
+			message += `; sessions of the local reference server end when tci exits, so run "tci serve" ` +
+				"and set TOGETHER_BASE_URL to reuse a session"
+		}
+		return failedError(errors.New(message))
+	}
+	var (
+		apiErr     *wrapper.APIError
+		invalidErr *wrapper.InvalidResponseError
+		failed     *wrapper.FailedError
+	)
+	switch {
+	case errors.As(err, &failed):
+		if f.json {
+			_ = c.printJSON(rec.last(), t)
+		}
+		return err
+	case errors.As(err, &apiErr), errors.As(err, &invalidErr), errors.Is(err, context.Canceled):
+		return err
+	}
+	return usageError(err)
+}
+
+// sessionNotFound reports whether err is a 404 to an execute in a given session whose body
+// has the failure shape, and returns the failure. Without a session id a 404 means that the
+// base URL serves no Code Interpreter API, which the wrapper's error explains.
+//
+// TODO: drop this when the wrapper returns a *wrapper.FailedError for such a response; it
+// now reports it as wrapper.ErrEndpointNotFound with the hint about the hosted service.
+func sessionNotFound(err error, sessionGiven bool) (*wrapper.FailedError, bool) {
+	var apiErr *wrapper.APIError
+	if !sessionGiven || !errors.As(err, &apiErr) || apiErr.StatusCode != 404 {
+		return nil, false
+	}
+	_, decodeErr := wrapper.DecodeExecuteResponse(apiErr.Body)
+	var failed *wrapper.FailedError
+	if errors.As(decodeErr, &failed) {
+		return failed, true
+	}
+	return nil, false
+}
+
+// printOutputs writes the outputs in the order the code produced them: stdout text and the
+// value of a trailing expression to stdout, stderr text and tracebacks to stderr. Display
+// data goes to files, or to stdout when it is text only.
+func (c *cli) printOutputs(result *wrapper.Result, saver *displaySaver, t *target) error {
+	for _, o := range result.Outputs {
+		var err error
+		switch o.Type {
+		case wrapper.OutputStdout:
+			_, err = io.WriteString(c.stdout, t.redact(o.Text))
+		case wrapper.OutputStderr:
+			_, err = io.WriteString(c.stderr, t.redact(o.Text))
+		case wrapper.OutputError:
+			_, err = io.WriteString(c.stderr, withNewline(t.redact(o.Text)))
+		case wrapper.OutputExecuteResult:
+			if text, ok := o.Data["text/plain"]; ok {
+				_, err = io.WriteString(c.stdout, withNewline(t.redact(string(text))))
+			}
+		case wrapper.OutputDisplayData:
+			err = c.showDisplayData(o.Data, saver, t)
+		default:
+			// An output type outside the spec, let through by --validation report or off.
+			if o.Text != "" {
+				_, err = fmt.Fprintf(c.stderr, "[%s] %s", o.Type, withNewline(t.redact(o.Text)))
+			}
+		}
+		if err != nil {
+			return failedError(fmt.Errorf("write output: %w", err))
+		}
+	}
+	return nil
+}
+
+// showDisplayData saves the payloads of one display_data output, or prints it when
+// text/plain is its only payload.
+func (c *cli) showDisplayData(data map[string][]byte, saver *displaySaver, t *target) error {
+	if text, ok := data["text/plain"]; ok && len(data) == 1 {
+		_, err := io.WriteString(c.stdout, withNewline(t.redact(string(text))))
+		return err
+	}
+	return saver.save(data)
+}
+
+func saveAllDisplayData(saver *displaySaver, result *wrapper.Result) error {
+	for _, data := range result.DisplayData() {
+		if err := saver.save(data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printSession writes the line that names the session on stderr.
+func (c *cli) printSession(id string, t *target) {
+	if t.local != nil {
+		fmt.Fprintf(c.stderr, "tci: session %s ended with the local reference server; "+
+			"run \"tci serve\" to keep sessions between commands\n", id)
+		return
+	}
+	fmt.Fprintf(c.stderr, "tci: session %s\n", id)
+}
+
+// printJSON writes a response body indented on stdout, with the API key removed.
+func (c *cli) printJSON(body []byte, t *target) error {
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, body, "", "  "); err != nil {
+		indented.Reset()
+		indented.Write(body)
+	}
+	_, err := io.WriteString(c.stdout, withNewline(t.redact(indented.String())))
+	if err != nil {
+		return failedError(fmt.Errorf("write output: %w", err))
+	}
+	return nil
+}
+
+// redact replaces the API key in text from the server, which a hostile or broken server
+// could echo into an output.
+func (t *target) redact(text string) string {
+	if t.apiKey == "" || !strings.Contains(text, t.apiKey) {
+		return text
+	}
+	return strings.ReplaceAll(text, t.apiKey, "[REDACTED]")
+}
+
+func withNewline(s string) string {
+	if s == "" || strings.HasSuffix(s, "\n") {
+		return s
+	}
+	return s + "\n"
+}
+
+// stringList is a flag.Value that collects every occurrence of a repeated flag.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ", ") }
+
+func (l *stringList) Set(s string) error {
+	if s == "" {
+		return errors.New("empty path")
+	}
+	*l = append(*l, s)
+	return nil
+}
+
+// isFlagSet reports whether the command line set the flag name.
+func isFlagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
