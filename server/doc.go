@@ -81,9 +81,9 @@
 // {"data": null, "errors": [...]}. The server sends that shape with these statuses, each error
 // an object with "code" and "message", and "pointer" for spec violations:
 //
-//   - 400 invalid_request: no body, a body that violates the ExecuteRequest schema (a summary
-//     error, then one error per violation), or one that does not decode. A missing "language" means "python", the
-//     spec's default.
+//   - 400 invalid_request: no body, a JSON null, a body that violates the ExecuteRequest schema
+//     (a summary error, then one error per violation), or one that does not decode. A missing
+//     "language" means "python", the spec's default.
 //   - 400 invalid_file: a file name or content that the server rejects.
 //   - 401 unauthorized: a missing or wrong bearer token, with WWW-Authenticate: Bearer.
 //   - 404 session_not_found: a session_id that is unknown, expired or ended. The spec leaves

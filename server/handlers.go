@@ -28,7 +28,7 @@ func (h *handlers) ExecuteCode(ctx context.Context, request generated.ExecuteCod
 		return &apiError{
 			status:  http.StatusBadRequest,
 			code:    "invalid_request",
-			message: `request body is missing; send a JSON object such as {"code": "print(1)", "language": "python"}`,
+			message: "request body is missing; send a JSON object such as " + exampleRequest,
 		}, nil
 	}
 	uploads, err := decodeUploads(body.Files)

@@ -108,6 +108,16 @@ func (s *Server) checkBody(next http.Handler) http.Handler {
 			})
 			return
 		}
+		// The spec's ExecuteRequest schema has no "type", so a JSON null passes validation and
+		// would decode to an empty request that starts a session to run empty code.
+		if bytes.Equal(bytes.TrimSpace(body), []byte("null")) {
+			s.writeError(w, r, &apiError{
+				status:  http.StatusBadRequest,
+				code:    "invalid_request",
+				message: "request body is null; send a JSON object such as " + exampleRequest,
+			})
+			return
+		}
 		body = withDefaultLanguage(body)
 		if err := s.validator.Request(op, r.Header, body); err != nil {
 			s.writeError(w, r, invalidRequest(err))
@@ -118,6 +128,9 @@ func (s *Server) checkBody(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// exampleRequest is the smallest valid execute request, for error messages.
+const exampleRequest = `{"code": "print(1)", "language": "python"}`
 
 // withDefaultLanguage adds "language": "python" to a JSON object that has no "language". The
 // spec gives python as the default but also lists language as required, so a validator would

@@ -153,6 +153,24 @@ func TestEmptyBody(t *testing.T) {
 	}
 }
 
+func TestNullBodyRejected(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	for _, body := range []string{"null", " null\n"} {
+		resp := ts.do(t, http.MethodPost, "/tci/execute", nil, []byte(body))
+		errs := decodeFailure(t, resp, http.StatusBadRequest)
+		if errs[0]["code"] != "invalid_request" {
+			t.Errorf("body %q: code = %v, want invalid_request", body, errs[0]["code"])
+		}
+		if msg := errs[0]["message"].(string); !strings.Contains(msg, "null") {
+			t.Errorf("body %q: message = %q, want it to name the null body", body, msg)
+		}
+	}
+	if sessions := ts.listSessions(t); len(sessions) != 0 {
+		t.Errorf("null bodies started sessions: %v", sessions)
+	}
+}
+
 func TestUnknownPath(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t)
