@@ -10,10 +10,12 @@ import (
 // processSupported reports whether sessions can run on this system.
 const processSupported = true
 
-// newProcessGroup puts the child in a process group of its own, so that a timeout or a stop can
-// kill it together with every process it started.
+// newProcessGroup puts the child in a Unix session of its own, which is also a process group of
+// its own, so that a timeout or a stop can kill it together with every process it started. The
+// new session has no controlling terminal, so user code cannot read from the terminal that the
+// server runs in, which would stop the process with SIGTTIN, or write to it.
 func newProcessGroup() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Setpgid: true}
+	return &syscall.SysProcAttr{Setsid: true}
 }
 
 // killProcessGroup sends SIGKILL to the process group led by pid. A group that is already gone

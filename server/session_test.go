@@ -373,3 +373,14 @@ func TestSessionEndsWhenProcessExitsIdle(t *testing.T) {
 		t.Errorf("message = %q, want the exit status", msg)
 	}
 }
+
+func TestSessionHasNoControllingTerminal(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	// A session leader that opened no terminal has none, so code cannot read from or write to
+	// the terminal that the server was started from.
+	_, outputs := ts.execute(t, "", "import os\nos.getsid(0) == os.getpid() == os.getpgrp()")
+	if len(outputs) != 1 || outputs[0].Data.TextPlain == nil || *outputs[0].Data.TextPlain != "True" {
+		t.Errorf("outputs = %v, want True: the driver leads its own Unix session", outputs)
+	}
+}
