@@ -13,8 +13,9 @@
 # and a write that returned is in the server's pipe even if the server then kills the process at
 # a timeout. File descriptors 1 and 2
 # stay pipes that the server reads itself, for output written below Python (os.write,
-# subprocesses, C libraries). After each execute the driver writes the command's marker to both,
-# and the server waits for those markers so that such output is not left behind.
+# subprocesses, C libraries). After each execute the driver writes the command's marker to both
+# pipes, through descriptors of its own, and the server waits for those markers so that such
+# output is not left behind.
 #
 # Keep this file compatible with Python 3.8.
 
@@ -42,6 +43,10 @@ _MAX_EVENT_CHARS = 256 * 1024
 
 _send_lock = threading.Lock()
 _event_fd = -1
+
+# The driver's own descriptors for the pipes behind fds 1 and 2, by stream name. Markers go
+# there and not to fds 1 and 2, which user code may close, redirect or reuse for a file.
+_marker_fds = ()
 
 
 # The C encoder of JSON strings. Stream events are built around it directly because
@@ -300,9 +305,9 @@ def _flush_low_level_output():
 
 
 def _write_markers(marker):
-    """Write marker to fds 1 and 2 and return the names of the streams that took it."""
+    """Write marker to the server's stdout and stderr pipes and return the streams that took it."""
     marked = []
-    for name, fd in (("stdout", 1), ("stderr", 2)):
+    for name, fd in _marker_fds:
         try:
             os.write(fd, marker)
             marked.append(name)
@@ -321,12 +326,13 @@ def _watch_parent(parent):
 
 
 def _main():
-    global _event_fd
+    global _event_fd, _marker_fds
 
     # os.dup returns descriptors that are not inherited, so user subprocesses cannot reach the
     # protocol pipes.
     commands = os.fdopen(os.dup(_COMMAND_FD), "rb")
     _event_fd = os.dup(_EVENT_FD)
+    _marker_fds = (("stdout", os.dup(1)), ("stderr", os.dup(2)))
     os.close(_COMMAND_FD)
     os.close(_EVENT_FD)
     devnull = os.open(os.devnull, os.O_RDONLY)

@@ -381,3 +381,21 @@ func TestExecuteBackgroundOutputComesNext(t *testing.T) {
 	_, outputs = ts.execute(t, id, "print('next')")
 	wantOutputs(t, outputs, out{Type: "stdout", Text: "from a thread\nfrom a child\nnext\n"})
 }
+
+func TestExecuteMarkersSkipReusedDescriptor(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	// After os.close(1) the next file the code opens gets descriptor 1. The driver's execute
+	// markers must not land in that file.
+	id, outputs := ts.execute(t, "", "import os\nos.close(1)\nlog = open('fd1.log', 'wb', buffering=0)\nlog.fileno()")
+	if len(outputs) != 1 || outputs[0].Data.TextPlain == nil || *outputs[0].Data.TextPlain != "1" {
+		t.Fatalf("outputs = %v, want execute_result 1, the descriptor of the log file", outputs)
+	}
+	_, outputs = ts.execute(t, id, "os.write(1, b'to the file')\nlog.close()\nopen('fd1.log', 'rb').read()")
+	if len(outputs) != 1 || outputs[0].Data.TextPlain == nil {
+		t.Fatalf("outputs = %v, want the content of the log file", outputs)
+	}
+	if got, want := *outputs[0].Data.TextPlain, "b'to the file'"; got != want {
+		t.Errorf("log file = %s, want %s", got, want)
+	}
+}

@@ -28,7 +28,8 @@ const bootstrap = "import sys; exec(compile(sys.stdin.buffer.read(), 'tci-driver
 
 const (
 	// markerGrace bounds the wait for the markers after the driver reports an execute done.
-	// A marker is late only when user code redirected fd 1 or 2 somewhere else.
+	// The driver writes them through descriptors of its own, so a marker is late only when
+	// user code closed such a descriptor and a file it opened got the same number.
 	markerGrace = 2 * time.Second
 	// drainGrace bounds the wait for the pipes to reach end of file after the process exits.
 	// Only a descendant that left the process group can hold them open longer.
