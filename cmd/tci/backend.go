@@ -59,6 +59,9 @@ func (c *cli) resolveTarget(localWithoutBaseURL bool) (*target, error) {
 		t.apiKey, t.apiKeySource = c.getenv(wrapper.EnvAPIKey), wrapper.EnvAPIKey
 	}
 
+	if _, err := wrapper.ParseValidationMode(c.global.validation); err != nil {
+		return nil, usageErrorf("--validation: %v", err)
+	}
 	var reason string
 	switch {
 	case c.global.local && c.global.baseURL != "":

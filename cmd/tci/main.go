@@ -14,6 +14,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -77,12 +79,12 @@ func (c *cli) dispatch(args []string) error {
 	fs := newFlagSet("tci")
 	c.global.register(fs)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c.printUsage(c.stdout)
+		}
 		return flagError("", err)
 	}
 	if fs.NArg() == 0 {
-		if isHelpRequest(args) {
-			return c.printUsage(c.stdout)
-		}
 		c.printUsage(c.stderr)
 		return usageErrorf(`missing command; run "tci help" for the list of commands`)
 	}
@@ -105,27 +107,18 @@ func runVersion(c *cli, args []string) error {
 }
 
 func runHelp(c *cli, args []string) error {
-	switch {
-	case len(args) == 0:
+	fs := newFlagSet("help")
+	names, err := c.parse(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	if len(names) == 0 {
 		return c.printUsage(c.stdout)
-	case len(args) > 1:
-		return usageErrorf("help takes one command name, got %d arguments", len(args))
 	}
 	for _, cmd := range commands() {
-		if cmd.name == args[0] {
+		if cmd.name == names[0] {
 			return cmd.run(c, []string{"-h"})
 		}
 	}
-	return usageErrorf(`unknown command %q; run "tci help" for the list of commands`, args[0])
-}
-
-// isHelpRequest reports whether the global flags ended in -h or --help, which flag.Parse
-// reports as flag.ErrHelp before any command name.
-func isHelpRequest(args []string) bool {
-	for _, arg := range args {
-		if arg == "-h" || arg == "--help" || arg == "-help" {
-			return true
-		}
-	}
-	return false
+	return usageErrorf(`unknown command %q; run "tci help" for the list of commands`, names[0])
 }
