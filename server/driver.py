@@ -54,17 +54,41 @@ _marker_fds = ()
 # event.
 _encode_json_string = json.encoder.encode_basestring_ascii
 
+# Functions of other modules that the driver calls while code runs or after it, bound here once.
+# User code may replace the module attributes, as in json.dumps = ..., and must not break the
+# protocol that way.
+_b64decode = base64.b64decode
+_b64encode = base64.b64encode
+_dumps = json.dumps
+_format_exception = traceback.format_exception
+_format_exception_only = traceback.format_exception_only
+_getpid = os.getpid
+_getppid = os.getppid
+_killpg = os.killpg
+_loads = json.loads
+_sleep = time.sleep
+_write = os.write
+
 
 def _send_line(line):
     data = line.encode("ascii")
     with _send_lock:
-        written = os.write(_event_fd, data)
+        written = _write(_event_fd, data)
         while written < len(data):
-            written += os.write(_event_fd, data[written:])
+            written += _write(_event_fd, data[written:])
 
 
 def _send(event):
-    _send_line(json.dumps(event) + "\n")
+    _send_line(_dumps(event) + "\n")
+
+
+def _send_error_text(text):
+    _send_line('{"type":"error","data":' + _encode_json_string(text) + "}\n")
+
+
+def _send_done(seq, marked):
+    names = ",".join('"%s"' % name for name in marked)
+    _send_line('{"type":"done","seq":%d,"marked":[%s]}\n' % (seq, names))
 
 
 def _send_stream(name, text):
@@ -167,10 +191,10 @@ def _mime_data(mime, data):
         return None
     if mime in ("image/png", "image/jpeg"):
         if isinstance(data, (bytes, bytearray)):
-            return base64.b64encode(data).decode("ascii")
+            return _b64encode(data).decode("ascii")
         if isinstance(data, str):
             try:
-                base64.b64decode(data, validate=True)
+                _b64decode(data, validate=True)
             except ValueError:
                 return None
             return data
@@ -179,7 +203,7 @@ def _mime_data(mime, data):
         if not isinstance(data, dict):
             return None
         try:
-            json.dumps(data)
+            _dumps(data)
         except (TypeError, ValueError):
             return None
         return data
@@ -191,8 +215,19 @@ def _send_exception(error):
     tb = error.__traceback__
     while tb is not None and not tb.tb_frame.f_code.co_filename.startswith("<cell-"):
         tb = tb.tb_next
-    text = "".join(traceback.format_exception(type(error), error, tb))
-    _send({"type": "error", "data": text})
+    try:
+        text = "".join(_format_exception(type(error), error, tb))
+    except Exception:
+        text = _describe(error) + "\n"
+    _send_error_text(text)
+
+
+def _describe(error):
+    """Return "Type: message" for an exception, even one whose __str__ fails."""
+    try:
+        return "%s: %s" % (type(error).__name__, error)
+    except Exception:
+        return type(error).__name__
 
 
 def _suppresses_result(code, statement):
@@ -212,7 +247,7 @@ def _run_code(code, seq, namespace):
     try:
         tree = ast.parse(code, filename=filename, mode="exec")
     except (SyntaxError, ValueError) as error:
-        _send({"type": "error", "data": "".join(traceback.format_exception_only(type(error), error))})
+        _send_error_text("".join(_format_exception_only(type(error), error)))
         return
 
     trailing = None
@@ -236,7 +271,7 @@ def _run_code(code, seq, namespace):
 def _send_figures():
     """Send every open pyplot figure as a PNG display_data output, then close them all."""
     pyplot = sys.modules.get("matplotlib.pyplot")
-    if pyplot is None:
+    if not isinstance(pyplot, types.ModuleType):
         return
     try:
         for number in pyplot.get_fignums():
@@ -246,14 +281,17 @@ def _send_figures():
             _send({
                 "type": "display_data",
                 "data": {
-                    "image/png": base64.b64encode(png.getvalue()).decode("ascii"),
+                    "image/png": _b64encode(png.getvalue()).decode("ascii"),
                     "text/plain": repr(figure),
                 },
             })
     except Exception as error:
         _send_exception(error)
     finally:
-        pyplot.close("all")
+        try:
+            pyplot.close("all")
+        except Exception:
+            pass
 
 
 def _show(*args, **kwargs):
@@ -309,7 +347,7 @@ def _write_markers(marker):
     marked = []
     for name, fd in _marker_fds:
         try:
-            os.write(fd, marker)
+            _write(fd, marker)
             marked.append(name)
         except OSError:
             pass
@@ -319,10 +357,11 @@ def _write_markers(marker):
 def _watch_parent(parent):
     # A server that dies without stopping its sessions leaves this process with a new parent.
     # Kill the whole process group then, so that no session outlives its server.
+    group = os.getpgrp()
     while True:
-        time.sleep(1)
-        if os.getppid() != parent:
-            os.killpg(os.getpgrp(), signal.SIGKILL)
+        _sleep(1)
+        if _getppid() != parent:
+            _killpg(group, signal.SIGKILL)
 
 
 def _main():
@@ -352,13 +391,25 @@ def _main():
     sys.modules["__main__"] = main
 
     for line in commands:
-        command = json.loads(line)
-        seq = command["seq"]
-        _run_code(command["code"], seq, main.__dict__)
+        _execute(_loads(line), main.__dict__)
+
+
+def _execute(command, namespace):
+    """Run one command and end it with the markers and the done event, whatever the code did."""
+    seq = command["seq"]
+    try:
+        _run_code(command["code"], seq, namespace)
         _send_figures()
         _flush_low_level_output()
-        marked = _write_markers(command["marker"].encode("latin-1"))
-        _send({"type": "done", "seq": seq, "marked": marked})
+    except BaseException as error:
+        # Only the driver's own steps get here, when code replaced something they use.
+        _send_error_text(
+            "DriverError: the session could not finish reporting this execute (%s). Code in "
+            "this session may have replaced a function or module that the driver uses."
+            % _describe(error)
+        )
+    marked = _write_markers(command["marker"].encode("latin-1"))
+    _send_done(seq, marked)
 
 
 _main()

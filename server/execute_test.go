@@ -399,3 +399,30 @@ func TestExecuteMarkersSkipReusedDescriptor(t *testing.T) {
 		t.Errorf("log file = %s, want %s", got, want)
 	}
 }
+
+func TestExecuteDriverSurvivesPatchedModules(t *testing.T) {
+	t.Parallel()
+	// Code may replace functions of modules that the driver uses too. Each case must neither
+	// end its session nor hang until the timeout.
+	ts := startServer(t, WithExecTimeout(10*time.Second))
+	tests := []struct{ name, code string }{
+		{"os.write", "import os\nos.write = lambda fd, data: 0"},
+		{"json.dumps", "import json\njson.dumps = lambda *args, **kwargs: 'not json'"},
+		{"json.loads", "import json\njson.loads = None"},
+		{"traceback", "import traceback\ntraceback.format_exception = None\n1/0"},
+		{"fake pyplot", "import sys\nsys.modules['matplotlib.pyplot'] = object()"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			id, outputs := ts.execute(t, "", tc.code)
+			for _, o := range outputs {
+				if strings.Contains(o.Text, "TimeoutError") || strings.Contains(o.Text, "SessionEnded") {
+					t.Fatalf("outputs = %v, want the session to survive", outputs)
+				}
+			}
+			_, outputs = ts.execute(t, id, "print('still here')")
+			wantOutputs(t, outputs, out{Type: "stdout", Text: "still here\n"})
+		})
+	}
+}
