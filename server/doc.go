@@ -69,7 +69,8 @@
 // execute, for example through os._exit, with an error output that starts with
 // "SessionEnded:" and gives the exit status. A session whose process exits between executes
 // ends too. SystemExit and KeyboardInterrupt raised by the code are ordinary exceptions and
-// leave the session running.
+// leave the session running. So does an exception that a signal handler of the code raises
+// between executes, such as after signal.alarm: it becomes an error output of the next execute.
 //
 // The official TypeScript SDK (together-ai 0.52.0) times out after 60 seconds by default, as
 // long as the default execute timeout, and then retries the request, which runs the code again.

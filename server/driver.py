@@ -390,7 +390,16 @@ def _main():
     main.__dict__["__builtins__"] = builtins
     sys.modules["__main__"] = main
 
-    for line in commands:
+    while True:
+        try:
+            line = commands.readline()
+        except BaseException as error:
+            # A signal handler of the code raised while the driver waited for a command, for
+            # example after signal.alarm. The error goes out with the next execute's outputs.
+            _send_exception(error)
+            continue
+        if not line:
+            return
         _execute(_loads(line), main.__dict__)
 
 
@@ -408,8 +417,15 @@ def _execute(command, namespace):
             "this session may have replaced a function or module that the driver uses."
             % _describe(error)
         )
-    marked = _write_markers(command["marker"].encode("latin-1"))
-    _send_done(seq, marked)
+    while True:
+        try:
+            marked = _write_markers(command["marker"].encode("latin-1"))
+            _send_done(seq, marked)
+            return
+        except BaseException as error:
+            # A signal handler of the code raised here. Without the done event the server
+            # would wait until the timeout.
+            _send_exception(error)
 
 
 _main()

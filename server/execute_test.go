@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image/png"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -425,4 +426,34 @@ func TestExecuteDriverSurvivesPatchedModules(t *testing.T) {
 			wantOutputs(t, outputs, out{Type: "stdout", Text: "still here\n"})
 		})
 	}
+}
+
+func TestExecuteSignalErrorBetweenExecutes(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	fired := filepath.Join(t.TempDir(), "fired")
+	// The alarm goes off while the session waits for its next execute, and the handler raises.
+	code := strings.Join([]string{
+		"import signal",
+		"def on_alarm(signum, frame):",
+		"    open(" + pyString(fired) + ", 'w').close()",
+		"    raise RuntimeError('alarm went off')",
+		"signal.signal(signal.SIGALRM, on_alarm)",
+		"signal.setitimer(signal.ITIMER_REAL, 0.05);",
+	}, "\n")
+	id, outputs := ts.execute(t, "", code)
+	wantOutputs(t, outputs)
+	waitFor(t, 10*time.Second, "the alarm handler to run", func() bool {
+		_, err := os.Stat(fired)
+		return err == nil
+	})
+
+	_, outputs = ts.execute(t, id, "print('next')")
+	if len(outputs) != 2 {
+		t.Fatalf("outputs = %v, want the handler's error and stdout", outputs)
+	}
+	if outputs[0].Type != "error" || !strings.Contains(outputs[0].Text, "RuntimeError: alarm went off") {
+		t.Errorf("output 0 = %v, want the RuntimeError that the handler raised", outputs[0])
+	}
+	wantOutputs(t, outputs[1:], out{Type: "stdout", Text: "next\n"})
 }
