@@ -30,7 +30,8 @@
 // for the session TTL (WithSessionTTL, 60 minutes by default) expires: its process group is
 // killed and its directory removed. GET /v1/tci/sessions lists the live sessions with their
 // execute count and their start, last execute and expiry times in UTC. An execute keeps running
-// when its client disconnects.
+// when its client disconnects. A child that the code forks with os.fork runs the rest of the
+// code and then exits, as at the end of a script, with the status of an uncaught SystemExit.
 //
 // Files in the request are written into the session's working directory, which is also its
 // HOME, before the code runs. Names are relative paths. The server rejects

@@ -60,6 +60,7 @@ _encode_json_string = json.encoder.encode_basestring_ascii
 _b64decode = base64.b64decode
 _b64encode = base64.b64encode
 _dumps = json.dumps
+_exit = os._exit
 _format_exception = traceback.format_exception
 _format_exception_only = traceback.format_exception_only
 _getpid = os.getpid
@@ -68,6 +69,9 @@ _killpg = os.killpg
 _loads = json.loads
 _sleep = time.sleep
 _write = os.write
+
+# The pid of the driver. Processes that code forks from it have another one.
+_driver_pid = os.getpid()
 
 
 def _send_line(line):
@@ -211,15 +215,18 @@ def _mime_data(mime, data):
 
 
 def _send_exception(error):
-    # Skip the driver's own frames so that the traceback starts in the user's code.
+    _send_error_text(_user_traceback(error))
+
+
+def _user_traceback(error):
+    """Format error with the driver's own frames skipped, so that it starts in the user's code."""
     tb = error.__traceback__
     while tb is not None and not tb.tb_frame.f_code.co_filename.startswith("<cell-"):
         tb = tb.tb_next
     try:
-        text = "".join(_format_exception(type(error), error, tb))
+        return "".join(_format_exception(type(error), error, tb))
     except Exception:
-        text = _describe(error) + "\n"
-    _send_error_text(text)
+        return _describe(error) + "\n"
 
 
 def _describe(error):
@@ -261,11 +268,44 @@ def _run_code(code, seq, namespace):
         exec(compile(tree, filename, "exec"), namespace)
         if trailing is not None:
             value = eval(compile(ast.Expression(trailing.value), filename, "eval"), namespace)
+            if _getpid() != _driver_pid:
+                _exit_forked_child(None)
             if value is not None:
                 namespace["_"] = value
                 _send({"type": "execute_result", "data": _mime_bundle(value)})
     except BaseException as error:
+        if _getpid() != _driver_pid:
+            _exit_forked_child(error)
         _send_exception(error)
+    if _getpid() != _driver_pid:
+        _exit_forked_child(None)
+
+
+def _exit_forked_child(error):
+    """End a process that the code forked from the driver, as the end of a script would end it.
+
+    The child must not go on to read the session's commands, which belong to the driver. An
+    uncaught exception goes to stderr, and SystemExit gives the exit status.
+    """
+    status = 0
+    if isinstance(error, SystemExit):
+        if isinstance(error.code, int):
+            status = error.code
+        elif error.code is not None:
+            status = 1
+            _write_stderr("%s\n" % (error.code,))
+    elif error is not None:
+        status = 1
+        _write_stderr(_user_traceback(error))
+    _flush_low_level_output()
+    _exit(status & 0xFF)
+
+
+def _write_stderr(text):
+    try:
+        sys.stderr.write(text)
+    except Exception:
+        pass
 
 
 def _send_figures():

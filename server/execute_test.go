@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -456,4 +457,57 @@ func TestExecuteSignalErrorBetweenExecutes(t *testing.T) {
 		t.Errorf("output 0 = %v, want the RuntimeError that the handler raised", outputs[0])
 	}
 	wantOutputs(t, outputs[1:], out{Type: "stdout", Text: "next\n"})
+}
+
+func TestExecuteForkedChildExits(t *testing.T) {
+	t.Parallel()
+	// Without the fix the parent's waitpid blocks until the timeout, so keep it short.
+	ts := startServer(t, WithExecTimeout(10*time.Second))
+	tests := []struct {
+		name, child string
+		status      int
+	}{
+		{"falls off the end", "print('child')", 0},
+		{"sys.exit", "print('child')\n    sys.exit(4)", 4},
+		{"exception", "print('child')\n    raise ValueError('in the child')", 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code := strings.Join([]string{
+				"import os, sys",
+				"parent = os.getpid()",
+				"pid = os.fork()",
+				"if pid == 0:",
+				"    " + tc.child,
+				"else:",
+				"    _, status = os.waitpid(pid, 0)",
+				"    print('parent', os.WEXITSTATUS(status))",
+			}, "\n")
+			id, outputs := ts.execute(t, "", code)
+			var stdout, stderr string
+			for _, o := range outputs {
+				switch o.Type {
+				case "stdout":
+					stdout += o.Text
+				case "stderr":
+					stderr += o.Text
+				default:
+					t.Errorf("unexpected output %v", o)
+				}
+			}
+			if want := fmt.Sprintf("child\nparent %d\n", tc.status); stdout != want {
+				t.Errorf("stdout = %q, want %q", stdout, want)
+			}
+			if tc.name == "exception" && !strings.Contains(stderr, "ValueError: in the child") {
+				t.Errorf("stderr = %q, want the child's traceback", stderr)
+			}
+
+			// The parent, not the child, runs the session's next execute.
+			_, outputs = ts.execute(t, id, "os.getpid() == parent")
+			if len(outputs) != 1 || outputs[0].Data.TextPlain == nil || *outputs[0].Data.TextPlain != "True" {
+				t.Errorf("outputs = %v, want True: the parent process runs the next execute", outputs)
+			}
+		})
+	}
 }
