@@ -206,12 +206,20 @@ def _mime_data(mime, data):
     if mime == "application/json":
         if not isinstance(data, dict):
             return None
+        # JSON has no NaN or infinity, and clients decode numbers as float64.
         try:
-            _dumps(data)
-        except (TypeError, ValueError):
+            _loads(_dumps(data, allow_nan=False), parse_int=_float64_integer)
+        except (TypeError, ValueError, OverflowError, RecursionError):
             return None
         return data
     return data if isinstance(data, str) else None
+
+
+def _float64_integer(text):
+    """Parse a JSON integer, raising OverflowError when a float64 cannot hold it."""
+    number = int(text)
+    float(number)
+    return number
 
 
 def _send_exception(error):

@@ -160,6 +160,38 @@ func TestExecuteRichRepr(t *testing.T) {
 	}
 }
 
+func TestExecuteRichReprSkipsInvalidJSON(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	// JSON has no NaN, and a JSON number must fit a float64 for clients to decode it. Either
+	// kind of application/json value is left out, and the rest of the result is kept.
+	tests := []struct{ name, value string }{
+		{"NaN", "{'ratio': float('nan')}"},
+		{"infinity", "{'ratio': float('inf')}"},
+		{"huge integer", "{'count': 10**400}"},
+		{"nested", "{'rows': [{'x': -float('inf')}]}"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code := "class Value:\n" +
+				"    def __repr__(self): return 'Value()'\n" +
+				"    def _repr_json_(self): return " + tc.value + "\n" +
+				"Value()"
+			_, outputs := ts.execute(t, "", code)
+			if len(outputs) != 1 || outputs[0].Type != "execute_result" {
+				t.Fatalf("outputs = %v, want one execute_result", outputs)
+			}
+			data := outputs[0].Data
+			if data.TextPlain == nil || *data.TextPlain != "Value()" {
+				t.Errorf("text/plain = %v, want Value()", data.TextPlain)
+			}
+			if data.ApplicationJSON != nil {
+				t.Errorf("application/json = %v, want none", *data.ApplicationJSON)
+			}
+		})
+	}
+}
+
 func TestExecuteStateAcrossExecutes(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t)
