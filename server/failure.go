@@ -3,6 +3,8 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/tcikit/tci/generated"
 )
@@ -74,4 +76,38 @@ func failureBody(details []errorDetail) generated.FailedExecution {
 		errs = append(errs, item)
 	}
 	return generated.FailedExecution{Data: nil, Errors: errs}
+}
+
+// maxQuotedBytes is how many bytes of a value from the request an error message repeats.
+const maxQuotedBytes = 64
+
+// quote returns s as a double-quoted Go string for an error message. A value longer than
+// maxQuotedBytes is cut and followed by "...", so that a huge file name or session id does not
+// make a huge message.
+func quote(s string) string {
+	if cut := cutIndex(s); cut < len(s) {
+		return strconv.Quote(s[:cut]) + "..."
+	}
+	return strconv.Quote(s)
+}
+
+// shorten is quote for a value that needs no quotes, such as an HTTP method.
+func shorten(s string) string {
+	if cut := cutIndex(s); cut < len(s) {
+		return s[:cut] + "..."
+	}
+	return s
+}
+
+// cutIndex returns len(s), or for a longer s than maxQuotedBytes the last character boundary
+// at or before it.
+func cutIndex(s string) int {
+	if len(s) <= maxQuotedBytes {
+		return len(s)
+	}
+	cut := maxQuotedBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return cut
 }

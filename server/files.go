@@ -34,13 +34,13 @@ func decodeUploads(files *[]generated.File) ([]upload, error) {
 		case generated.FileEncodingBase64:
 			decoded, err := base64.StdEncoding.DecodeString(f.Content)
 			if err != nil {
-				return nil, fmt.Errorf("files[%d] %q: content is not valid base64 (%v); "+
-					"send standard base64 with padding, or use encoding \"string\" for text", i, f.Name, err)
+				return nil, fmt.Errorf("files[%d] %s: content is not valid base64 (%v); "+
+					"send standard base64 with padding, or use encoding \"string\" for text", i, quote(f.Name), err)
 			}
 			content = decoded
 		default:
-			return nil, fmt.Errorf("files[%d] %q: unknown encoding %q; use \"string\" or \"base64\"",
-				i, f.Name, f.Encoding)
+			return nil, fmt.Errorf("files[%d] %s: unknown encoding %s; use \"string\" or \"base64\"",
+				i, quote(f.Name), quote(string(f.Encoding)))
 		}
 		uploads = append(uploads, upload{name: filepath.ToSlash(filepath.Clean(f.Name)), content: content})
 	}
@@ -54,15 +54,15 @@ func checkUploadName(name string) error {
 	case name == "":
 		return fmt.Errorf("file name is empty; use a relative path such as \"data.csv\"")
 	case strings.ContainsRune(name, 0):
-		return fmt.Errorf("file name %q contains a NUL byte; use a relative path such as \"data.csv\"", name)
+		return fmt.Errorf("file name %s contains a NUL byte; use a relative path such as \"data.csv\"", quote(name))
 	case strings.ContainsRune(name, '\\'):
-		return fmt.Errorf("file name %q contains a backslash; separate directories with \"/\"", name)
+		return fmt.Errorf("file name %s contains a backslash; separate directories with \"/\"", quote(name))
 	case filepath.IsAbs(name) || strings.HasPrefix(name, "/"):
-		return fmt.Errorf("file name %q is absolute; use a path relative to the session directory", name)
+		return fmt.Errorf("file name %s is absolute; use a path relative to the session directory", quote(name))
 	case !filepath.IsLocal(name):
-		return fmt.Errorf("file name %q leaves the session directory; use a path without \"..\"", name)
+		return fmt.Errorf("file name %s leaves the session directory; use a path without \"..\"", quote(name))
 	case strings.HasSuffix(name, "/") || filepath.Clean(name) == ".":
-		return fmt.Errorf("file name %q names a directory; give a file name such as \"data.csv\"", name)
+		return fmt.Errorf("file name %s names a directory; give a file name such as \"data.csv\"", quote(name))
 	}
 	return nil
 }
@@ -82,16 +82,16 @@ func writeUploads(dir string, uploads []upload) error {
 	for _, u := range uploads {
 		if parent := filepath.Dir(u.name); parent != "." {
 			if err := root.MkdirAll(parent, 0o755); err != nil {
-				return fmt.Errorf("file %q: create directory: %w", u.name, unwrapPathError(err))
+				return fmt.Errorf("file %s: create directory: %w", quote(u.name), unwrapPathError(err))
 			}
 		}
 		// Opening a FIFO for writing would block until some reader opens it.
 		if info, err := root.Stat(u.name); err == nil && !info.Mode().IsRegular() {
-			return fmt.Errorf("file %q exists and is not a regular file (%s); choose another name",
-				u.name, info.Mode().Type())
+			return fmt.Errorf("file %s exists and is not a regular file (%s); choose another name",
+				quote(u.name), info.Mode().Type())
 		}
 		if err := root.WriteFile(u.name, u.content, 0o644); err != nil {
-			return fmt.Errorf("file %q: %w", u.name, unwrapPathError(err))
+			return fmt.Errorf("file %s: %w", quote(u.name), unwrapPathError(err))
 		}
 	}
 	return nil

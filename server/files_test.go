@@ -127,6 +127,34 @@ func TestUploadInvalidBase64(t *testing.T) {
 	}
 }
 
+func TestUploadErrorShortensLongName(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	long := strings.Repeat("n", 100_000)
+	tests := []struct{ name, encoding, content string }{
+		{long, "string", ""},            // too long for the file system
+		{long + "/../..", "string", ""}, // leaves the directory
+		{long + "\x00", "string", ""},   // contains NUL
+		{long, "base64", "not base64!"}, // invalid content
+		{strings.Repeat("\x01", 100_000), "string", ""},
+	}
+	for i, tc := range tests {
+		resp := ts.post(t, map[string]any{
+			"code":     "1",
+			"language": "python",
+			"files":    []map[string]string{{"name": tc.name, "encoding": tc.encoding, "content": tc.content}},
+		})
+		errs := decodeFailure(t, resp, http.StatusBadRequest)
+		msg := errs[0]["message"].(string)
+		if len(msg) > 400 {
+			t.Errorf("case %d: message has %d bytes, want at most 400: %.200q...", i, len(msg), msg)
+		}
+		if !strings.Contains(msg, tc.name[:20]) && !strings.Contains(msg, `\x01\x01`) {
+			t.Errorf("case %d: message = %q, want the start of the name", i, msg)
+		}
+	}
+}
+
 func TestCheckUploadName(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"a.txt", "dir/a.txt", "a/b/c.csv", ".hidden", "a..b"} {

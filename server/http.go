@@ -181,7 +181,7 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, &apiError{
 			status:  http.StatusMethodNotAllowed,
 			code:    "method_not_allowed",
-			message: fmt.Sprintf("method %s is not allowed on %s; use %s", r.Method, r.URL.Path, method),
+			message: fmt.Sprintf("method %s is not allowed on %s; use %s", shorten(r.Method), r.URL.Path, method),
 			header:  http.Header{"Allow": {method}},
 		})
 		return
@@ -189,8 +189,8 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) {
 	s.writeError(w, r, &apiError{
 		status: http.StatusNotFound,
 		code:   "not_found",
-		message: fmt.Sprintf("no API operation at %s %q; the server serves POST %s%s and GET %s%s",
-			r.Method, r.URL.Path, BasePath, validate.ExecuteCode.Path, BasePath, validate.ListSessions.Path),
+		message: fmt.Sprintf("no API operation at %s %s; the server serves POST %s%s and GET %s%s",
+			shorten(r.Method), quote(r.URL.Path), BasePath, validate.ExecuteCode.Path, BasePath, validate.ListSessions.Path),
 	})
 }
 

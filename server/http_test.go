@@ -193,6 +193,16 @@ func TestUnknownPath(t *testing.T) {
 	decodeFailure(t, resp, http.StatusNotFound)
 }
 
+func TestUnknownPathLongMessageCut(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	resp := ts.do(t, http.MethodGet, "/tci/"+strings.Repeat("x", 50_000), nil, nil)
+	errs := decodeFailure(t, resp, http.StatusNotFound)
+	if msg := errs[0]["message"].(string); len(msg) > 400 {
+		t.Errorf("message has %d bytes, want at most 400: %.200s...", len(msg), msg)
+	}
+}
+
 func TestLogsOmitSecrets(t *testing.T) {
 	t.Parallel()
 	logs := &syncBuffer{}

@@ -91,3 +91,23 @@ func TestReadLineLimit(t *testing.T) {
 		t.Fatalf("line after the long one = %q, %v; want next", line, err)
 	}
 }
+
+func TestQuoteCutsLongValues(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ in, want string }{
+		{"ses_abc", `"ses_abc"`},
+		{"a\x00b", `"a\x00b"`},
+		{strings.Repeat("x", 64), `"` + strings.Repeat("x", 64) + `"`},
+		{strings.Repeat("x", 65), `"` + strings.Repeat("x", 64) + `"...`},
+		// A cut never splits a UTF-8 sequence: 63 bytes of x, then a 2-byte é at bytes 63-64.
+		{strings.Repeat("x", 63) + "é" + "tail", `"` + strings.Repeat("x", 63) + `"...`},
+	}
+	for _, tc := range tests {
+		if got := quote(tc.in); got != tc.want {
+			t.Errorf("quote(%.20q...) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+	if got, want := shorten(strings.Repeat("M", 100)), strings.Repeat("M", 64)+"..."; got != want {
+		t.Errorf("shorten = %q, want %q", got, want)
+	}
+}

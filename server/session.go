@@ -325,11 +325,7 @@ func (st *sessionStore) list() ([]generated.Session, error) {
 // notFound returns the error for an execute in a session that is not live. The caller holds
 // st.mu.
 func (st *sessionStore) notFound(id string) error {
-	displayID := id
-	if len(displayID) > 64 {
-		displayID = displayID[:64] + "..."
-	}
-	message := fmt.Sprintf("session %q not found; omit session_id to start a new session", displayID)
+	message := fmt.Sprintf("session %s not found; omit session_id to start a new session", quote(id))
 	if reason, ok := st.ended.reasons[id]; ok {
 		message = fmt.Sprintf("session %s has ended because %s; omit session_id to start a new session",
 			id, reason)
