@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/base64"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,14 +88,30 @@ func writeUploads(dir string, uploads []upload) error {
 		}
 		// Opening a FIFO for writing would block until some reader opens it.
 		if info, err := root.Stat(u.name); err == nil && !info.Mode().IsRegular() {
-			return fmt.Errorf("file %s exists and is not a regular file (%s); choose another name",
-				quote(u.name), info.Mode().Type())
+			return fmt.Errorf("file %s exists and is %s, not a regular file; choose another name",
+				quote(u.name), fileKind(info.Mode()))
 		}
 		if err := root.WriteFile(u.name, u.content, 0o644); err != nil {
 			return fmt.Errorf("file %s: %w", quote(u.name), unwrapPathError(err))
 		}
 	}
 	return nil
+}
+
+// fileKind names the type of a file that is not a regular file, for error messages.
+func fileKind(mode fs.FileMode) string {
+	switch {
+	case mode.IsDir():
+		return "a directory"
+	case mode&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case mode&fs.ModeSocket != 0:
+		return "a socket"
+	case mode&fs.ModeDevice != 0:
+		return "a device"
+	default:
+		return "a special file"
+	}
 }
 
 // unwrapPathError drops the absolute path from an *os.PathError, so that error messages sent to

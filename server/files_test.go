@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -110,6 +111,25 @@ func TestUploadRejectsSymlinkEscape(t *testing.T) {
 	ts.execute(t, id, "1")
 	if sessions := ts.listSessions(t); len(sessions) != 1 || sessions[0].ExecuteCount != 2 {
 		t.Errorf("sessions = %v, want one with execute_count 2", sessions)
+	}
+}
+
+func TestUploadOntoDirectoryNamesKind(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	id, _ := ts.execute(t, "", "import os\nos.mkdir('results')\nos.mkfifo('pipe')")
+	for name, kind := range map[string]string{"results": "a directory", "pipe": "a named pipe"} {
+		resp := ts.post(t, map[string]any{
+			"code":       "1",
+			"language":   "python",
+			"session_id": id,
+			"files":      []map[string]string{{"name": name, "encoding": "string", "content": "x"}},
+		})
+		errs := decodeFailure(t, resp, http.StatusBadRequest)
+		want := fmt.Sprintf("file %q exists and is %s", name, kind)
+		if msg := errs[0]["message"].(string); !strings.Contains(msg, want) {
+			t.Errorf("message = %q, want it to contain %q", msg, want)
+		}
 	}
 }
 
