@@ -264,7 +264,8 @@ func hostOf(rawURL string) string {
 	return redactURL(rawURL)
 }
 
-// redactURL returns rawURL without the user information that a URL may carry.
+// redactURL returns rawURL quoted for an error message, without the user information that a
+// URL may carry.
 func redactURL(rawURL string) string {
 	if u, err := url.Parse(rawURL); err == nil {
 		return fmt.Sprintf("%q", u.Redacted())

@@ -271,3 +271,48 @@ func expectGone(t *testing.T, pids []int) {
 		}
 	}
 }
+
+func TestBinaryServeSecondSignalStopsAtOnce(t *testing.T) {
+	t.Parallel()
+	cmd := exec.Command(buildTCI(t), "serve", "--addr", "127.0.0.1:0")
+	cmd.Env = userEnv()
+	cmd.Dir = t.TempDir()
+	stdoutPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := startWithStderr(t, cmd)
+	line, err := bufio.NewReader(stdoutPipe).ReadString('\n')
+	if err != nil {
+		t.Fatalf("read the base URL: %v\nstderr:\n%s", err, stderr.String())
+	}
+	baseURL := strings.TrimPrefix(strings.TrimSpace(line), "TOGETHER_BASE_URL=")
+
+	client := make(chan outcome, 1)
+	go func() { client <- tci(t, "--base-url", baseURL, "exec", "import time\ntime.sleep(60)") }()
+	children := waitForChildren(t, cmd.Process.Pid, 10*time.Second)
+
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	waitForMatch(t, stderr, regexp.MustCompile("stopping: waiting for running executes"), 5*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	// Until Wait reaps it, an exited serve is a zombie.
+	if _, state, ok := procStat(cmd.Process.Pid); !ok || state == "Z" {
+		t.Fatal("serve exited after one SIGINT while an execute was running")
+	}
+
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = waitTimeout(t, cmd, 5*time.Second)
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) {
+		t.Fatalf("serve after a second SIGINT: %v, want it killed by the signal", err)
+	}
+	// Each session's driver notices that its parent is gone within a second and ends.
+	expectGone(t, children)
+	if o := <-client; o.code != exitRequest {
+		t.Errorf("exec whose server was stopped: exit status %d, want %d", o.code, exitRequest)
+	}
+}

@@ -31,7 +31,8 @@ func runExec(c *cli, args []string) error {
 	fs.StringVar(&f.file, "file", "", "read the code from the file at `PATH`, or standard input for -")
 	fs.Var(&f.uploads, "upload", "upload the file at `PATH` to the session's working directory under its "+
 		"base name before the code runs; repeat for more files")
-	fs.StringVar(&f.out, "out", ".", "`directory` for display data such as images, created when missing")
+	fs.StringVar(&f.out, "out", ".", "`directory` for display data such as images, created when missing; . is the "+
+		"working directory")
 	fs.BoolVar(&f.json, "json", false, "print the response body as JSON instead of the outputs, and save "+
 		"display data only when --out is given")
 	positional, err := c.parse(fs, args, 1)
@@ -179,7 +180,7 @@ func (c *cli) executeError(err error, f execFlags, t *target, rec *recorder) err
 // has the failure shape, and returns the failure. Without a session id a 404 means that the
 // base URL serves no Code Interpreter API, which the wrapper's error explains.
 //
-// TODO: drop this when the wrapper returns a *wrapper.FailedError for such a response; it
+// TODO: drop this when the wrapper returns a *wrapper.FailedError for such a response. It
 // now reports it as wrapper.ErrEndpointNotFound with the hint about the hosted service.
 func sessionNotFound(err error, sessionGiven bool) (*wrapper.FailedError, bool) {
 	var apiErr *wrapper.APIError

@@ -15,7 +15,7 @@ import (
 
 // defaultTimeout is the per-attempt timeout of exec and sessions. It is longer than the
 // reference server's execute timeout, so that code which runs too long ends with the server's
-// TimeoutError output instead of a client timeout, and is never retried.
+// TimeoutError output instead of a client timeout.
 const defaultTimeout = server.DefaultExecTimeout + 30*time.Second
 
 // globalFlags are the flags that every command accepts, before or after its name.
@@ -51,7 +51,8 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.Var((*intValue)(&g.maxRetries), "max-retries",
 		"retries of a failed request, 0 to 10, only where repeating it is safe")
 	fs.Var((*durationValue)(&g.timeout), "timeout",
-		"timeout of each attempt of a request, such as 90s; 0 disables it (check: of each scenario)")
+		"timeout of each attempt of a request, such as 90s; 0 disables it. check bounds each scenario "+
+			"by a positive value instead")
 	fs.StringVar(&g.python, "python", g.python,
 		"Python `interpreter` of the reference server started by tci (env TCI_PYTHON, default python3)")
 }
@@ -138,7 +139,7 @@ func (d *durationValue) Set(s string) error {
 	return nil
 }
 
-// intValue is a flag.Value for an int whose error says what is expected.
+// intValue is a flag.Value for an int whose error names the expected input.
 type intValue int
 
 func (i *intValue) String() string { return strconv.Itoa(int(*i)) }

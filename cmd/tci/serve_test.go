@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -196,5 +197,23 @@ func TestExecMissingPythonExitsThree(t *testing.T) {
 	o.expectCode(t, exitRequest)
 	if !strings.Contains(o.stderr, "tci: start the local reference server: ") {
 		t.Errorf("stderr = %q", o.stderr)
+	}
+}
+
+func TestServeStopWaitsForRunningExecute(t *testing.T) {
+	t.Parallel()
+	s := startServing(t, nil, "serve", "--addr", "127.0.0.1:0")
+	client := make(chan outcome, 1)
+	go func() {
+		client <- tci(t, "--base-url", s.baseURL, "exec", "import time\ntime.sleep(1)\nprint('finished')")
+	}()
+	waitForMatch(t, s.stderr, regexp.MustCompile(`msg="session started"`), 10*time.Second)
+
+	stopped := s.stop()
+	stopped.expectCode(t, exitOK)
+	o := <-client
+	o.expectCode(t, exitOK)
+	if o.stdout != "finished\n" {
+		t.Errorf("stdout of the execute running at the stop = %q, want %q", o.stdout, "finished\n")
 	}
 }
