@@ -147,6 +147,16 @@ func startInterpreter(cfg interpreterConfig) (*interpreter, error) {
 // pid returns the process id of the driver, which is also its process group id.
 func (p *interpreter) pid() int { return p.cmd.Process.Pid }
 
+// hasExited reports whether the process has exited and been waited for.
+func (p *interpreter) hasExited() bool {
+	select {
+	case <-p.exited:
+		return true
+	default:
+		return false
+	}
+}
+
 // command is one line sent to the driver on fd 3.
 type command struct {
 	Seq    int64  `json:"seq"`

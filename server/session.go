@@ -112,17 +112,30 @@ func (st *sessionStore) create() (*session, error) {
 
 // watchExit ends s when its process exits while no request holds it, for example when a
 // background thread of the code calls os._exit. Requests that hold s handle the exit
-// themselves, because they must collect the outputs.
+// themselves, because they must collect the outputs, and release ends s when none of them did.
 func (st *sessionStore) watchExit(s *session) {
 	<-s.interp.exited
 	st.mu.Lock()
-	if s.endReason != "" || s.users > 0 {
-		st.mu.Unlock()
-		return
-	}
-	reason := fmt.Sprintf("its Python process exited (%s)", s.interp.exitStatus())
-	st.markEnded(s, reason)
+	reason, ended := st.markExitedIdle(s)
 	st.mu.Unlock()
+	if ended {
+		st.stopExited(s, reason)
+	}
+}
+
+// markExitedIdle marks s ended when its process has exited and no request holds it. The caller
+// holds st.mu and calls stopExited when markExitedIdle returns true.
+func (st *sessionStore) markExitedIdle(s *session) (reason string, ended bool) {
+	if s.endReason != "" || s.users > 0 || !s.interp.hasExited() {
+		return "", false
+	}
+	reason = fmt.Sprintf("its Python process exited (%s)", s.interp.exitStatus())
+	st.markEnded(s, reason)
+	return reason, true
+}
+
+// stopExited logs and stops a session that markExitedIdle ended.
+func (st *sessionStore) stopExited(s *session, reason string) {
 	st.logger.Warn("python process exited between executes", "session", s.id, "status", s.interp.exitStatus())
 	st.stopSession(s, reason)
 }
@@ -214,14 +227,19 @@ func (st *sessionStore) recordExecute(s *session) {
 	s.executeCount++
 }
 
-// release ends a request's hold on s and restarts its idle clock.
+// release ends a request's hold on s and restarts its idle clock. When the process of s
+// exited while requests held it, and no execute of theirs reported that, release ends s.
 func (st *sessionStore) release(s *session) {
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	s.users--
 	s.idleSince = time.Now()
-	if s.users == 0 && s.endReason == "" {
+	reason, ended := st.markExitedIdle(s)
+	if !ended && s.users == 0 && s.endReason == "" {
 		s.expiry.Reset(st.cfg.sessionTTL)
+	}
+	st.mu.Unlock()
+	if ended {
+		st.stopExited(s, reason)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -382,5 +383,35 @@ func TestSessionHasNoControllingTerminal(t *testing.T) {
 	_, outputs := ts.execute(t, "", "import os\nos.getsid(0) == os.getpid() == os.getpgrp()")
 	if len(outputs) != 1 || outputs[0].Data.TextPlain == nil || *outputs[0].Data.TextPlain != "True" {
 		t.Errorf("outputs = %v, want True: the driver leads its own Unix session", outputs)
+	}
+}
+
+func TestSessionEndsWhenProcessExitsWhileHeld(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	id, outputs := ts.execute(t, "", "import os\nos.getpid()")
+	pid := pidOf(t, outputs)
+
+	// A request holds the session, as while it writes uploads, and its process dies. The
+	// request then ends without an execute, for example because an upload failed.
+	s, err := ts.srv.store.acquire(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-s.interp.exited
+	// Give the exit watcher time to see the hold and leave the exit to the request.
+	time.Sleep(50 * time.Millisecond)
+	ts.srv.store.release(s)
+
+	if sessions := ts.listSessions(t); len(sessions) != 0 {
+		t.Errorf("sessions = %v, want none: the process of the only session has exited", sessions)
+	}
+	resp := ts.post(t, map[string]any{"code": "1", "language": "python", "session_id": id})
+	errs := decodeFailure(t, resp, http.StatusNotFound)
+	if msg := errs[0]["message"].(string); !strings.Contains(msg, "signal: killed") {
+		t.Errorf("message = %q, want the exit status", msg)
 	}
 }
