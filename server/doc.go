@@ -58,7 +58,9 @@
 // background process writes between executes is reported with the next execute. Bytes that are
 // not valid UTF-8 are replaced with U+FFFD. The driver talks to the server over two further
 // pipes, so user output cannot corrupt the protocol. Outputs past WithMaxOutputBytes (32 MiB
-// by default) are dropped, and a final stderr output reports how many bytes were dropped.
+// by default) are dropped, and a final stderr output reports how many bytes were dropped. Each
+// output counts its data plus 32 bytes toward the limit, so that many tiny outputs cannot make
+// a response much larger than it.
 //
 // # Timeouts and process exits
 //

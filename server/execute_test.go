@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/png"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -319,8 +320,30 @@ func TestExecuteOutputLimit(t *testing.T) {
 	if stdout > 1000 {
 		t.Errorf("stdout has %d bytes, want at most 1000", stdout)
 	}
-	if !strings.Contains(note, "output truncated: 9000 bytes over the server's limit of 1000 bytes") {
+	// The merged stdout output costs 32 bytes of the limit besides its data, so 968 bytes fit.
+	if !strings.Contains(note, "output truncated: 9032 bytes over the server's limit of 1000 bytes") {
 		t.Errorf("stderr = %q, want the truncation note", note)
+	}
+}
+
+func TestExecuteOutputLimitCountsOutputs(t *testing.T) {
+	t.Parallel()
+	// Alternating one-byte writes make one output each. Without a share of the limit per
+	// output, the response would grow to about 30 bytes of JSON per byte of output.
+	const limit = 10_000
+	ts := startServer(t, WithMaxOutputBytes(limit))
+	code := "import sys\nfor i in range(20_000):\n    (sys.stdout, sys.stderr)[i % 2].write('x')"
+	resp := ts.post(t, map[string]any{"code": code, "language": "python"})
+	if resp.status != http.StatusOK {
+		t.Fatalf("status %d, body %.300s", resp.status, resp.body)
+	}
+	if len(resp.body) > 2*limit {
+		t.Errorf("response has %d bytes, want at most %d for an output limit of %d", len(resp.body), 2*limit, limit)
+	}
+	_, outputs := decodeSuccess(t, resp.body)
+	last := outputs[len(outputs)-1]
+	if last.Type != "stderr" || !strings.Contains(last.Text, "output truncated") {
+		t.Errorf("last output = %v, want the truncation note", last)
 	}
 }
 

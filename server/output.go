@@ -58,14 +58,24 @@ func (b *outbox) notify() {
 	}
 }
 
-// add appends an output, or counts it as dropped when it would pass the size limit.
+// outputOverhead is the share of the size limit that each output takes besides its data, about
+// the length of {"data":"","type":"stdout"}, in JSON. It bounds the response for code that
+// makes many tiny outputs, such as alternating one-byte writes to stdout and stderr.
+const outputOverhead = 32
+
+// add appends an output, or counts its data as dropped when it would pass the size limit. A
+// stream output that take will merge into the one before it costs no overhead.
 func (b *outbox) add(o output) {
 	size := int64(len(o.text)) + bundleSize(o.bundle)
 	b.mu.Lock()
-	if b.size+size > b.limit {
+	cost := size
+	if n := len(b.outputs); n == 0 || !isStream(o.kind) || b.outputs[n-1].kind != o.kind {
+		cost += outputOverhead
+	}
+	if b.size+cost > b.limit {
 		b.dropped += size
 	} else {
-		b.size += size
+		b.size += cost
 		b.outputs = append(b.outputs, o)
 	}
 	b.mu.Unlock()
