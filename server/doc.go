@@ -106,7 +106,8 @@
 // MPLCONFIGDIR is a matplotlib cache that all sessions of the server share,
 // PYTHONUNBUFFERED=1, and PATH is the server's PATH behind the interpreter's directory. No other
 // variable of the server's environment reaches it, so neither API keys nor the server's token
-// do. Standard input is empty. The process leads a Unix session of its own that has no
+// do. Standard input is empty, and descriptors that the server inherited without close-on-exec
+// are closed before the code runs. The process leads a Unix session of its own that has no
 // controlling terminal, so code cannot read from or write to the terminal of the server.
 //
 // WithLogger receives session starts, stops, expiries, timeouts, process exits, rejected

@@ -402,6 +402,31 @@ def _write_markers(marker):
     return marked
 
 
+def _close_inherited_fds():
+    """Close inheritable descriptors above the protocol pipes.
+
+    The server passes only fds 0 to 4. Others come from the process that started the server,
+    when it leaked them without close-on-exec, and user code must not reach them. Python's own
+    descriptors are not inheritable and stay open.
+    """
+    for directory in ("/proc/self/fd", "/dev/fd"):
+        try:
+            fds = [int(name) for name in os.listdir(directory)]
+            break
+        except (OSError, ValueError):
+            continue
+    else:
+        fds = range(_EVENT_FD + 1, 1024)
+    for fd in fds:
+        if fd <= _EVENT_FD:
+            continue
+        try:
+            if os.get_inheritable(fd):
+                os.close(fd)
+        except OSError:
+            pass
+
+
 def _watch_parent(parent):
     # A server that dies without stopping its sessions leaves this process with a new parent.
     # Kill the whole process group then, so that no session outlives its server.
@@ -415,6 +440,7 @@ def _watch_parent(parent):
 def _main():
     global _event_fd, _marker_fds
 
+    _close_inherited_fds()
     # os.dup returns descriptors that are not inherited, so user subprocesses cannot reach the
     # protocol pipes.
     commands = os.fdopen(os.dup(_COMMAND_FD), "rb")

@@ -415,3 +415,34 @@ func TestSessionEndsWhenProcessExitsWhileHeld(t *testing.T) {
 		t.Errorf("message = %q, want the exit status", msg)
 	}
 }
+
+func TestSessionClosesInheritedDescriptors(t *testing.T) {
+	t.Parallel()
+	// A descriptor without close-on-exec that the server's process has, as one its own parent
+	// leaked, reaches every process the server starts.
+	path := filepath.Join(t.TempDir(), "leaked")
+	file, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	leaked, err := syscall.Dup(int(file.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(leaked)
+
+	ts := startServer(t)
+	// The driver may reuse the number for a descriptor of its own, so compare the files.
+	code := strings.Join([]string{
+		"import os",
+		"try:",
+		fmt.Sprintf("    print(os.path.samestat(os.fstat(%d), os.stat(%s)))", leaked, pyString(path)),
+		"except OSError:",
+		"    print('closed')",
+	}, "\n")
+	_, outputs := ts.execute(t, "", code)
+	if len(outputs) != 1 || outputs[0].Text == "True\n" {
+		t.Errorf("outputs = %v, want the leaked descriptor closed in the session", outputs)
+	}
+}
