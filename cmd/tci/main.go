@@ -9,7 +9,8 @@
 //
 // Without TOGETHER_BASE_URL and TOGETHER_API_KEY, or with --local, exec, sessions and check
 // start the reference server in-process on a random loopback port, with a random token, and
-// talk to it over HTTP. Its sessions end when the command exits.
+// talk to it over HTTP. Its sessions end when the command exits. check does so whenever no
+// base URL is set.
 package main
 
 import (

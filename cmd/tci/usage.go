@@ -103,8 +103,8 @@ Commands:
 exec, sessions and check talk to the server at --base-url or TOGETHER_BASE_URL. Without a
 base URL and an API key, or with --local, they start the reference server in-process on a
 random loopback port and say so on stderr; its sessions end when the command exits. With a
-key but no base URL they use the spec's server, where the hosted service was removed in
-2026-09.
+key but no base URL, exec and sessions use the spec's server, where the hosted service was
+removed in 2026-09, and check starts the local reference server.
 
 Run "tci COMMAND -h" for the flags of a command.
 `)
