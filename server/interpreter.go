@@ -241,10 +241,13 @@ func (p *interpreter) waitExit() []generated.InterpreterOutput {
 	return p.box.take()
 }
 
-// stop kills the process group and releases the pipes. It is safe to call more than once and
-// after the process has exited.
+// stop kills the process group and releases the pipes. It leaves the outputs in the outbox for
+// an execute that the stop cuts off. It is safe to call more than once and after the process
+// has exited.
 func (p *interpreter) stop() {
-	p.kill()
+	p.signalGroup()
+	<-p.exited
+	p.closeOnce.Do(p.closePipes)
 }
 
 // closePipes waits up to drainGrace for the readers to reach end of file, then closes the

@@ -446,3 +446,40 @@ func TestSessionClosesInheritedDescriptors(t *testing.T) {
 		t.Errorf("outputs = %v, want the leaked descriptor closed in the session", outputs)
 	}
 }
+
+func TestCloseKeepsOutputsOfCutExecute(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	started := filepath.Join(t.TempDir(), "started")
+	type result struct {
+		resp response
+		err  error
+	}
+	results := make(chan result, 1)
+	go func() {
+		code := fmt.Sprintf("print('before the close')\nopen(%s, 'w').close()\nimport time\ntime.sleep(60)",
+			pyString(started))
+		resp, err := ts.send(t, http.MethodPost, "/tci/execute", nil, executeBody("", code))
+		results <- result{resp, err}
+	}()
+	waitFor(t, 10*time.Second, "the execute to start", func() bool {
+		_, err := os.Stat(started)
+		return err == nil
+	})
+	if err := ts.srv.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+
+	cut := <-results
+	if cut.err != nil {
+		t.Fatal(cut.err)
+	}
+	_, outputs := decodeSuccess(t, cut.resp.body)
+	if len(outputs) != 2 {
+		t.Fatalf("outputs = %v, want the stdout written before Close and an error", outputs)
+	}
+	wantOutputs(t, outputs[:1], out{Type: "stdout", Text: "before the close\n"})
+	if !strings.Contains(outputs[1].Text, "the server was closed") {
+		t.Errorf("output 1 = %v, want an error saying the server was closed", outputs[1])
+	}
+}
