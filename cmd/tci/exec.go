@@ -212,6 +212,9 @@ func (c *cli) printOutputs(result *wrapper.Result, saver *displaySaver, t *targe
 			if text, ok := o.Data["text/plain"]; ok {
 				_, err = io.WriteString(c.stdout, withNewline(t.redact(string(text))))
 			}
+			if images := imagePayloads(o.Data); err == nil && len(images) > 0 {
+				err = saver.save(images)
+			}
 		case wrapper.OutputDisplayData:
 			err = c.showDisplayData(o.Data, saver, t)
 		default:
@@ -235,6 +238,19 @@ func (c *cli) showDisplayData(data map[string][]byte, saver *displaySaver, t *ta
 		return err
 	}
 	return saver.save(data)
+}
+
+// imagePayloads returns the images and PDF documents among the payloads of an output, which
+// the value of a trailing expression carries when it has _repr_png_ or the like. Its HTML and
+// other text forms stay unsaved, because its text/plain form is printed.
+func imagePayloads(data map[string][]byte) map[string][]byte {
+	images := make(map[string][]byte)
+	for mimeType, payload := range data {
+		if strings.HasPrefix(mimeType, "image/") || mimeType == "application/pdf" {
+			images[mimeType] = payload
+		}
+	}
+	return images
 }
 
 func saveAllDisplayData(saver *displaySaver, result *wrapper.Result) error {

@@ -388,6 +388,7 @@ func TestExecUsageErrors(t *testing.T) {
 			"--max-retries: 11 retries is out of range"},
 		{"bad timeout", []string{"exec", "--timeout", "soon", "1"}, "invalid value \"soon\" for flag -timeout"},
 		{"local and base URL", []string{"--local", "--base-url", unused, "exec", "1"}, "--local and --base-url"},
+		{"code not UTF-8", []string{"--base-url", unused, "exec", "print('\xff')"}, "code is not valid UTF-8 at byte 7"},
 		{"bad base URL", []string{"--base-url", "ftp://127.0.0.1/v1", "exec", "1"},
 			`--base-url: base URL "ftp://127.0.0.1/v1" must start with http://`},
 	}
@@ -412,5 +413,25 @@ func TestExecBaseURLFromEnvironmentNamed(t *testing.T) {
 	o.expectCode(t, exitUsage)
 	if !strings.Contains(o.stderr, "tci: TOGETHER_BASE_URL: invalid base URL") {
 		t.Errorf("stderr does not name TOGETHER_BASE_URL:\n%s", o.stderr)
+	}
+}
+
+func TestExecSavesExpressionImage(t *testing.T) {
+	t.Parallel()
+	body := `{"data":{"session_id":"ses_image","status":"success","outputs":[{"type":"execute_result",` +
+		`"data":{"text/plain":"<Image 2x2>","text/html":"<img>","image/png":"` +
+		base64.StdEncoding.EncodeToString(pngBytes) + `"}}]},"errors":null}`
+	url := fakeServer(t, respond(200, "application/json", body))
+	dir := t.TempDir()
+	o := tci(t, "--base-url", url, "exec", "--out", dir, "image")
+	o.expectCode(t, exitOK)
+	if o.stdout != "<Image 2x2>\n" {
+		t.Errorf("stdout = %q, want the text/plain form", o.stdout)
+	}
+	if got, err := os.ReadFile(filepath.Join(dir, "display-1.png")); err != nil || !bytes.Equal(got, pngBytes) {
+		t.Errorf("display-1.png = %q, %v; want the decoded PNG payload", got, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "display-1.html")); err == nil {
+		t.Error("the HTML form of an expression's value was saved")
 	}
 }

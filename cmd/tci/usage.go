@@ -18,9 +18,10 @@ var helps = map[string]commandHelp{
 		synopsis: "tci exec [flags] CODE\n  tci exec [flags] --file PATH\n  tci exec [flags] -",
 		description: `Runs Python code on the server and prints its outputs in the order the code produced them:
 stdout outputs and the value of a trailing expression go to stdout, stderr outputs and the
-traceback of an exception go to stderr. Images and other display data are saved as files
-display-N.EXT in --out, N chosen so that no existing file is overwritten, and each saved
-name is printed on stderr. The last line on stderr names the session, for --session.
+traceback of an exception go to stderr. Display data, such as matplotlib figures, and the
+images of a trailing expression's value are saved as files display-N.EXT in --out, with N
+chosen so that no existing file is overwritten, and each saved name is printed on stderr.
+The last line on stderr names the session, for --session.
 
 "-" reads the code from standard input.
 
