@@ -52,14 +52,16 @@ func TestNewClientRefusesKeyOverPlainHTTP(t *testing.T) {
 	if !errors.As(err, &exitErr) || exitErr.code != exitUsage {
 		t.Fatalf("newClient = %v, want a usage error", err)
 	}
-	if want := "refusing to send the API key over plain HTTP to 192.0.2.1:8080"; !strings.Contains(err.Error(), want) {
+	want := "refusing to send the API key over plain HTTP to 192.0.2.1:8080"
+	if !strings.Contains(err.Error(), want) {
 		t.Errorf("error = %q, want it to contain %q", err, want)
 	}
 }
 
 func TestConfigErrorNamesSource(t *testing.T) {
 	c := newTestCLI(t, nil)
-	_, err := c.newClient(&target{baseURL: "http://127.0.0.1:8080/v1?x=1", baseURLSource: "TOGETHER_BASE_URL"}, nil)
+	query := &target{baseURL: "http://127.0.0.1:8080/v1?x=1", baseURLSource: "TOGETHER_BASE_URL"}
+	_, err := c.newClient(query, nil)
 	if err == nil || !strings.HasPrefix(err.Error(), "TOGETHER_BASE_URL: ") {
 		t.Errorf("error = %v, want it to start with the variable's name", err)
 	}

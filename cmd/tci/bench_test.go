@@ -12,8 +12,7 @@ import (
 // in-process, which runs the interpreter once to check it, one session and its shutdown.
 func BenchmarkExecLocal(b *testing.B) {
 	for b.Loop() {
-		code := run(b.Context(), []string{"exec", "1"}, strings.NewReader(""), io.Discard, io.Discard, fakeEnv(nil))
-		if code != exitOK {
+		if code := runQuiet(b, "exec", "1"); code != exitOK {
 			b.Fatalf("exit status %d", code)
 		}
 	}
@@ -24,15 +23,20 @@ func BenchmarkExecLocal(b *testing.B) {
 func BenchmarkExecSession(b *testing.B) {
 	srv := tcitest.NewServer(b)
 	var stderr syncBuffer
-	if code := run(b.Context(), []string{"--base-url", srv.URL(), "exec", "x = 1"}, strings.NewReader(""), io.Discard, &stderr,
-		fakeEnv(nil)); code != exitOK {
+	code := run(b.Context(), []string{"--base-url", srv.URL(), "exec", "x = 1"}, strings.NewReader(""),
+		io.Discard, &stderr, fakeEnv(nil))
+	if code != exitOK {
 		b.Fatalf("exit status %d: %s", code, stderr.String())
 	}
 	id := sessionLine.FindStringSubmatch(stderr.String())[1]
-	args := []string{"--base-url", srv.URL(), "exec", "--session", id, "x"}
 	for b.Loop() {
-		if code := run(b.Context(), args, strings.NewReader(""), io.Discard, io.Discard, fakeEnv(nil)); code != exitOK {
+		if code := runQuiet(b, "--base-url", srv.URL(), "exec", "--session", id, "x"); code != exitOK {
 			b.Fatalf("exit status %d", code)
 		}
 	}
+}
+
+// runQuiet runs the CLI in-process with an empty environment and discards its output.
+func runQuiet(b *testing.B, args ...string) int {
+	return run(b.Context(), args, strings.NewReader(""), io.Discard, io.Discard, fakeEnv(nil))
 }

@@ -115,7 +115,8 @@ func TestBinaryExecInterruptExits130(t *testing.T) {
 	err := waitTimeout(t, cmd, 15*time.Second)
 	var exitErr *exec.ExitError
 	if !errors.As(err, &exitErr) || exitErr.ExitCode() != exitInterrupted {
-		t.Fatalf("tci exec after SIGINT: %v, want exit status %d\nstderr:\n%s", err, exitInterrupted, stderr.String())
+		t.Fatalf("tci exec after SIGINT: %v, want exit status %d\nstderr:\n%s",
+			err, exitInterrupted, stderr.String())
 	}
 	if elapsed := time.Since(started); elapsed > 5*time.Second {
 		t.Errorf("tci took %v to exit after SIGINT", elapsed)

@@ -116,7 +116,8 @@ func TestCheckKeyTransport(t *testing.T) {
 	for _, tt := range tests {
 		err := checkKeyTransport(tt.url, tt.key)
 		if refused := err != nil; refused != tt.refused {
-			t.Errorf("checkKeyTransport(%s, key set %v) = %v, want refused %v", tt.url, tt.key != "", err, tt.refused)
+			t.Errorf("checkKeyTransport(%s, key set %v) = %v, want refused %v",
+				tt.url, tt.key != "", err, tt.refused)
 		}
 	}
 }

@@ -31,8 +31,8 @@ func runExec(c *cli, args []string) error {
 	fs.StringVar(&f.file, "file", "", "read the code from the file at `PATH`, or standard input for -")
 	fs.Var(&f.uploads, "upload", "upload the file at `PATH` to the session's working directory under its "+
 		"base name before the code runs; repeat for more files")
-	fs.StringVar(&f.out, "out", ".", "`directory` for display data such as images, created when missing; . is the "+
-		"working directory")
+	fs.StringVar(&f.out, "out", ".", "`directory` for display data such as images, created when "+
+		"missing; . is the working directory")
 	fs.BoolVar(&f.json, "json", false, "print the response body as JSON instead of the outputs, and save "+
 		"display data only when --out is given")
 	positional, err := c.parse(fs, args, 1)
@@ -71,25 +71,30 @@ func runExec(c *cli, args []string) error {
 	if err != nil {
 		return c.executeError(err, f, t, rec)
 	}
-	saver := &displaySaver{dir: f.out, stderr: c.stderr}
-	if f.json {
-		if err := c.printJSON(rec.last(), t); err != nil {
-			return err
-		}
-		if outGiven {
-			err = saveAllDisplayData(saver, result)
-		}
-	} else {
-		err = c.printOutputs(result, saver, t)
-	}
-	if err != nil {
+	if err := c.showResult(result, f, outGiven, t, rec); err != nil {
 		return err
-	}
-	if !f.json {
-		c.printSession(t.redact(result.SessionID), t)
 	}
 	if result.Err() != nil {
 		return silentExit(exitFailed) // the traceback is already on stderr
+	}
+	return nil
+}
+
+// showResult prints the outputs and the session line, or with --json the response body.
+func (c *cli) showResult(result *wrapper.Result, f execFlags, outGiven bool, t *target, rec *recorder) error {
+	saver := &displaySaver{dir: f.out, stderr: c.stderr}
+	if !f.json {
+		if err := c.printOutputs(result, saver, t); err != nil {
+			return err
+		}
+		c.printSession(t.redact(result.SessionID), t)
+		return nil
+	}
+	if err := c.printJSON(rec.last(), t); err != nil {
+		return err
+	}
+	if outGiven {
+		return saveAllDisplayData(saver, result)
 	}
 	return nil
 }

@@ -23,7 +23,8 @@ func TestExecLocalPrintsStdout(t *testing.T) {
 	if o.stdout != "45\n" {
 		t.Errorf("stdout = %q, want %q", o.stdout, "45\n")
 	}
-	wantLocal := "tci: no TOGETHER_BASE_URL or TOGETHER_API_KEY set; running on the local reference server (python3)\n"
+	wantLocal := "tci: no TOGETHER_BASE_URL or TOGETHER_API_KEY set; " +
+		"running on the local reference server (python3)\n"
 	if !strings.HasPrefix(o.stderr, wantLocal) {
 		t.Errorf("stderr does not start with the local server line %q:\n%s", wantLocal, o.stderr)
 	}
@@ -388,7 +389,8 @@ func TestExecUsageErrors(t *testing.T) {
 			"--max-retries: 11 retries is out of range"},
 		{"bad timeout", []string{"exec", "--timeout", "soon", "1"}, "invalid value \"soon\" for flag -timeout"},
 		{"local and base URL", []string{"--local", "--base-url", unused, "exec", "1"}, "--local and --base-url"},
-		{"code not UTF-8", []string{"--base-url", unused, "exec", "print('\xff')"}, "code is not valid UTF-8 at byte 7"},
+		{"code not UTF-8", []string{"--base-url", unused, "exec", "print('\xff')"},
+			"code is not valid UTF-8 at byte 7"},
 		{"bad base URL", []string{"--base-url", "ftp://127.0.0.1/v1", "exec", "1"},
 			`--base-url: base URL "ftp://127.0.0.1/v1" must start with http://`},
 	}

@@ -28,18 +28,21 @@ func TestCommandHelp(t *testing.T) {
 	wants := map[string][]string{
 		"exec":     {"tci exec [flags] CODE", "--session ID", "--upload PATH", "--out DIRECTORY", "Exit status"},
 		"sessions": {"tci sessions [flags]", "--json"},
-		"serve":    {"--addr ADDRESS", "(default 127.0.0.1:8080)", "--token TOKEN", "TCI_SERVER_TOKEN", "--exec-timeout DURATION"},
+		"serve": {"--addr ADDRESS", "(default 127.0.0.1:8080)", "--token TOKEN", "TCI_SERVER_TOKEN",
+			"--exec-timeout DURATION"},
 		"check":    {"--run REGEX", "--json"},
 		"validate": {"--operation OPERATION", "--status CODE", "--request", "--har FILE"},
-		"proxy":    {"--upstream URL", "--listen ADDRESS", "(default 127.0.0.1:8788)", "--mode MODE", "--log-format FORMAT"},
-		"version":  {"tci version"},
-		"help":     {"tci help [COMMAND]"},
+		"proxy": {"--upstream URL", "--listen ADDRESS", "(default 127.0.0.1:8788)", "--mode MODE",
+			"--log-format FORMAT"},
+		"version": {"tci version"},
+		"help":    {"tci help [COMMAND]"},
 	}
 	for name, want := range wants {
 		for _, args := range [][]string{{name, "-h"}, {"help", name}} {
 			o := tci(t, args...)
 			o.expectCode(t, exitOK)
-			for _, w := range append(want, "Global flags:", "--base-url URL", "--max-retries N", "--timeout DURATION") {
+			global := []string{"Global flags:", "--base-url URL", "--max-retries N", "--timeout DURATION"}
+			for _, w := range append(want, global...) {
 				if !strings.Contains(o.stdout, w) {
 					t.Errorf("%v: help lacks %q:\n%s", args, w, o.stdout)
 				}
@@ -66,7 +69,8 @@ func TestUsageErrorsOneLine(t *testing.T) {
 		{nil, `tci: missing command; run "tci help" for the list of commands`},
 		{[]string{"run"}, `tci: unknown command "run"; run "tci help" for the list of commands`},
 		{[]string{"--bogus", "exec"}, `tci: flag provided but not defined: -bogus; run "tci help" for usage`},
-		{[]string{"sessions", "--bogus"}, `tci: sessions: flag provided but not defined: -bogus; run "tci sessions -h"`},
+		{[]string{"sessions", "--bogus"},
+			`tci: sessions: flag provided but not defined: -bogus; run "tci sessions -h"`},
 		{[]string{"help", "run"}, `tci: unknown command "run"`},
 		{[]string{"version", "1"}, `tci: version takes no arguments`},
 		{[]string{"--timeout"}, `flag needs an argument: -timeout`},

@@ -82,7 +82,8 @@ func TestProxyUsageErrors(t *testing.T) {
 	}{
 		{[]string{"proxy"}, "missing --upstream URL"},
 		{[]string{"proxy", "--upstream", "ftp://127.0.0.1"}, "--upstream: invalid upstream URL"},
-		{[]string{"proxy", "--upstream", "http://127.0.0.1:9", "--mode", "block"}, `--mode: invalid proxy mode "block"`},
+		{[]string{"proxy", "--upstream", "http://127.0.0.1:9", "--mode", "block"},
+			`--mode: invalid proxy mode "block"`},
 		{[]string{"proxy", "--upstream", "http://127.0.0.1:9", "--log-format", "xml"},
 			`--log-format: invalid log format "xml"`},
 		{[]string{"proxy", "--upstream", "http://127.0.0.1:9", "--listen", "8788"}, `--listen "8788"`},

@@ -29,7 +29,8 @@ func runServe(c *cli, args []string) error {
 		execTimeout: durationValue(server.DefaultExecTimeout),
 	}
 	fs := newFlagSet("serve")
-	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080", "`address` to listen on as HOST:PORT; port 0 picks a free port")
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:8080",
+		"`address` to listen on as HOST:PORT; port 0 picks a free port")
 	fs.StringVar(&f.token, "token", "", "bearer `token` that clients must send as their API key; prefer "+
 		"the env TCI_SERVER_TOKEN, which ps cannot show")
 	fs.Var(&f.sessionTTL, "session-ttl", "idle time after which a session is killed and its files removed")
