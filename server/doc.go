@@ -43,13 +43,14 @@
 //
 // Outputs come back in the order the code produced them. Writes to sys.stdout and sys.stderr
 // become stdout and stderr outputs, and adjacent writes to one stream are merged into one
-// output. An uncaught exception becomes an error output with the traceback, the code's own
-// frames only. When the last statement is an expression whose value is not None, its repr
-// becomes an execute_result with text/plain, plus text/html, image/png and similar types when
-// the value has _repr_html_, _repr_png_ and the like. A trailing semicolon hides the value, as
-// in a notebook. When matplotlib is installed, figures that pyplot holds open at the end of the
-// execute, or when plt.show is called, become display_data outputs with a base64 image/png, and
-// are then closed. Sessions use the Agg backend.
+// output. An uncaught exception becomes an error output with the traceback from the code's
+// first frame on, so without the server's frames. When the last statement is an expression
+// whose value is not None, its repr becomes an execute_result with text/plain, plus text/html,
+// image/png and similar types when the value has _repr_html_, _repr_png_ and the like. A
+// trailing semicolon hides the value, as in a notebook. When matplotlib is installed, figures
+// that pyplot holds open at the end of the execute, or when plt.show is called, become
+// display_data outputs with a base64 image/png, and are then closed. Sessions use the Agg
+// backend.
 //
 // Output written below Python, to file descriptors 1 and 2 directly or by subprocesses and C
 // libraries, also becomes stdout and stderr outputs. Its order is exact among writes to the
