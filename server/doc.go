@@ -112,8 +112,9 @@
 // controlling terminal, so code cannot read from or write to the terminal of the server.
 //
 // WithLogger receives session starts, stops, expiries, timeouts, process exits, rejected
-// tokens and errors, with the session id. Records never hold a request body, code, output or
-// token. Without WithLogger nothing is logged.
+// tokens and errors, with the session id. Records never hold code, file content, output or a
+// token. The record of an upload that could not be written names the file, cut to 64 bytes.
+// Without WithLogger nothing is logged.
 //
 // # Limits
 //
