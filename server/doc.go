@@ -13,12 +13,17 @@
 //		log.Fatal(err)
 //	}
 //	defer srv.Close()
-//	hs := &http.Server{Addr: "127.0.0.1:8080", Handler: srv.Handler()}
+//	hs := &http.Server{
+//		Addr:              "127.0.0.1:8080",
+//		Handler:           srv.Handler(),
+//		ReadHeaderTimeout: 10 * time.Second,
+//	}
 //	log.Fatal(hs.ListenAndServe())
 //
 // Clients then use http://127.0.0.1:8080/v1 as base URL. The official SDKs read it from
-// TOGETHER_BASE_URL and the token from TOGETHER_API_KEY. Shut the http.Server down before
-// calling Close, which kills every session.
+// TOGETHER_BASE_URL and the token from TOGETHER_API_KEY. Leave WriteTimeout unset or longer than
+// the execute timeout, or the responses of long executes are cut off. Shut the http.Server down
+// before calling Close, which kills every session.
 //
 // # Sessions
 //
