@@ -77,7 +77,8 @@ func writeUploads(dir string, uploads []upload) error {
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return fmt.Errorf("open session directory: %w", err)
+		return fmt.Errorf("open the session's working directory: %w; code in the session may have "+
+			"removed it, so start a new session", unwrapPathError(err))
 	}
 	defer root.Close()
 	for _, u := range uploads {

@@ -133,6 +133,26 @@ func TestUploadOntoDirectoryNamesKind(t *testing.T) {
 	}
 }
 
+func TestUploadIntoRemovedDirectoryHidesPath(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	id, _ := ts.execute(t, "", "import os, shutil\nshutil.rmtree(os.getcwd())")
+	resp := ts.post(t, map[string]any{
+		"code":       "1",
+		"language":   "python",
+		"session_id": id,
+		"files":      []map[string]string{{"name": "a.txt", "encoding": "string", "content": "x"}},
+	})
+	errs := decodeFailure(t, resp, http.StatusBadRequest)
+	msg := errs[0]["message"].(string)
+	if strings.Contains(msg, ts.srv.root) {
+		t.Errorf("message %q reveals the server's work directory", msg)
+	}
+	if !strings.Contains(msg, "no such file or directory") {
+		t.Errorf("message = %q, want the cause", msg)
+	}
+}
+
 func TestUploadInvalidBase64(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t)
