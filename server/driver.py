@@ -261,7 +261,8 @@ def _run_code(code, seq, namespace):
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     try:
         tree = ast.parse(code, filename=filename, mode="exec")
-    except (SyntaxError, ValueError) as error:
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
+        # The last two come from code nested deeper than the parser allows.
         _send_error_text("".join(_format_exception_only(type(error), error)))
         return
 

@@ -98,6 +98,24 @@ func TestExecuteSyntaxError(t *testing.T) {
 	}
 }
 
+func TestExecuteTooDeepCode(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	// Code nested deeper than the parser allows fails like a syntax error, as in a script.
+	for _, code := range []string{strings.Repeat("-", 100_000) + "1", strings.Repeat("[", 5000) + strings.Repeat("]", 5000)} {
+		id, outputs := ts.execute(t, "", code)
+		if len(outputs) != 1 || outputs[0].Type != "error" {
+			t.Fatalf("outputs = %v, want one error", outputs)
+		}
+		if text := outputs[0].Text; strings.Contains(text, "DriverError") ||
+			!strings.Contains(text, "Error") {
+			t.Errorf("error = %.200q, want Python's error for the code", text)
+		}
+		_, outputs = ts.execute(t, id, "print('next')")
+		wantOutputs(t, outputs, out{Type: "stdout", Text: "next\n"})
+	}
+}
+
 func TestExecuteTrailingExpression(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t)
