@@ -489,7 +489,8 @@ def _execute(command, namespace):
         # Only the driver's own steps get here, when code replaced something they use.
         _send_error_text(
             "DriverError: the session could not finish reporting this execute (%s). Code in "
-            "this session may have replaced a function or module that the driver uses."
+            "this session may have changed something that the driver relies on, such as a "
+            "module's functions or the recursion limit; start a new session if this repeats."
             % _describe(error)
         )
     while True:
