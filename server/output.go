@@ -64,7 +64,7 @@ func (b *outbox) notify() {
 const outputOverhead = 32
 
 // add appends an output, or counts its data as dropped when it would pass the size limit. A
-// stream output that take will merge into the one before it costs no overhead.
+// stream output right after one of the same stream costs no overhead, because take merges them.
 func (b *outbox) add(o output) {
 	size := int64(len(o.text)) + bundleSize(o.bundle)
 	b.mu.Lock()
