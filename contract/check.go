@@ -10,8 +10,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tcikit/tci/internal/keyguard"
 	"github.com/tcikit/tci/validate"
 )
+
+// ErrInsecureHTTP is wrapped in the error of Check when the API key would be sent over plain
+// http:// to a host that is not loopback. It is the same value as wrapper.ErrInsecureHTTP.
+var ErrInsecureHTTP = keyguard.ErrInsecureHTTP
 
 // DefaultScenarioTimeout bounds one scenario, all its requests included, unless
 // WithScenarioTimeout sets another bound.
@@ -21,11 +26,12 @@ const DefaultScenarioTimeout = 60 * time.Second
 type CheckOption func(*checkConfig) error
 
 type checkConfig struct {
-	apiKey   string
-	run      *regexp.Regexp
-	client   *http.Client
-	timeout  time.Duration
-	progress func(Result)
+	apiKey       string
+	insecureHTTP bool
+	run          *regexp.Regexp
+	client       *http.Client
+	timeout      time.Duration
+	progress     func(Result)
 }
 
 // WithAPIKey sends key as a bearer token with every request except those of the scenarios that
@@ -44,6 +50,17 @@ func WithAPIKey(key string) CheckOption {
 	}
 }
 
+// WithInsecureHTTP allows sending the API key over plain http:// to a host that is not
+// loopback. Without it Check fails for such a base URL when WithAPIKey sets a key, because
+// anyone on the network path could read the key. Loopback hosts (127.0.0.0/8, ::1 and
+// localhost) are always allowed.
+func WithInsecureHTTP() CheckOption {
+	return func(c *checkConfig) error {
+		c.insecureHTTP = true
+		return nil
+	}
+}
+
 // WithRun selects the scenarios whose name matches the regular expression pattern, unanchored
 // as with "go test -run". An empty pattern selects every scenario.
 func WithRun(pattern string) CheckOption {
@@ -58,7 +75,9 @@ func WithRun(pattern string) CheckOption {
 }
 
 // WithHTTPClient sends the requests through a copy of client. The default is a client with no
-// timeout of its own; each scenario is bounded by its context instead.
+// timeout of its own; each scenario is bounded by its context instead. The client's
+// CheckRedirect still runs, after Check removes the Authorization header from redirects that
+// leave the base URL's origin.
 func WithHTTPClient(client *http.Client) CheckOption {
 	return func(c *checkConfig) error {
 		if client == nil {
@@ -96,7 +115,9 @@ func WithProgress(report func(Result)) CheckOption {
 // every response against the spec and returns a report with one result per scenario.
 //
 // Check returns an error only when it cannot run: an invalid base URL or option, a pattern that
-// selects no scenario, or a validator that fails to load. A server that is down or breaks the
+// selects no scenario, or a validator that fails to load. It also returns one wrapping
+// ErrInsecureHTTP when the API key would travel over plain HTTP to a host that is not
+// loopback (see WithInsecureHTTP). A server that is down or breaks the
 // spec yields failed results, not an error. When ctx ends, the remaining scenarios fail with the
 // context's error.
 func Check(ctx context.Context, baseURL string, options ...CheckOption) (*CheckReport, error) {
@@ -106,10 +127,17 @@ func Check(ctx context.Context, baseURL string, options ...CheckOption) (*CheckR
 			return nil, err
 		}
 	}
-	base, err := parseBaseURL(baseURL)
+	parsed, err := parseBaseURL(baseURL)
 	if err != nil {
 		return nil, err
 	}
+	base := parsed.String()
+	if config.apiKey != "" && !config.insecureHTTP {
+		if err := keyguard.CheckURL(parsed, "WithInsecureHTTP"); err != nil {
+			return nil, err
+		}
+	}
+	config.client.CheckRedirect = keyguard.StripOnRedirect(config.client.CheckRedirect)
 	selected := selectScenarios(config.run)
 	if len(selected) == 0 {
 		return nil, fmt.Errorf("no scenario matches %q; scenarios: %s",
@@ -134,23 +162,25 @@ func Check(ctx context.Context, baseURL string, options ...CheckOption) (*CheckR
 }
 
 // parseBaseURL checks that raw is an absolute http or https URL and returns it without a
-// trailing slash.
-func parseBaseURL(raw string) (string, error) {
+// trailing slash in its path.
+func parseBaseURL(raw string) (*url.URL, error) {
 	const hint = "use the server's API root, such as http://127.0.0.1:8787/v1"
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("invalid base URL %q: %w; %s", raw, err, hint)
+		return nil, fmt.Errorf("invalid base URL %q: %w; %s", raw, err, hint)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("invalid base URL %q: scheme must be http or https; %s", raw, hint)
+		return nil, fmt.Errorf("invalid base URL %q: scheme must be http or https; %s", raw, hint)
 	}
 	if u.Host == "" {
-		return "", fmt.Errorf("invalid base URL %q: missing host; %s", raw, hint)
+		return nil, fmt.Errorf("invalid base URL %q: missing host; %s", raw, hint)
 	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("invalid base URL %q: it must not have a query or fragment; %s", raw, hint)
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return nil, fmt.Errorf("invalid base URL %q: it must not have a query or fragment; %s", raw, hint)
 	}
-	return strings.TrimRight(u.String(), "/"), nil
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = strings.TrimRight(u.RawPath, "/")
+	return u, nil
 }
 
 func selectScenarios(run *regexp.Regexp) []scenario {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"maps"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -557,5 +559,107 @@ func TestScenariosDescribed(t *testing.T) {
 			t.Errorf("%s is listed twice", s.Name)
 		}
 		names[s.Name] = true
+	}
+}
+
+// recordingTransport stands for the network: it records each request and sends nothing.
+type recordingTransport struct {
+	mu       sync.Mutex
+	requests []*http.Request
+}
+
+func (rt *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	rt.requests = append(rt.requests, req)
+	return nil, errors.New("no network in this test")
+}
+
+func (rt *recordingTransport) sent() []*http.Request {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return slices.Clone(rt.requests)
+}
+
+func TestCheckRefusesKeyOverPlainHTTP(t *testing.T) {
+	const remote = "http://192.0.2.1:8080/v1" // reaches only recordingTransport
+	tests := []struct {
+		name    string
+		baseURL string
+		options []CheckOption
+		refused bool
+	}{
+		{"key to remote host", remote, []CheckOption{WithAPIKey(testToken)}, true},
+		{"key allowed by option", remote, []CheckOption{WithAPIKey(testToken), WithInsecureHTTP()}, false},
+		{"no key", remote, nil, false},
+		{"key over https", "https://192.0.2.1/v1", []CheckOption{WithAPIKey(testToken)}, false},
+		{"key to loopback", "http://127.0.0.1:8080/v1", []CheckOption{WithAPIKey(testToken)}, false},
+		{"key to localhost", "http://localhost:8080/v1", []CheckOption{WithAPIKey(testToken)}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			network := &recordingTransport{}
+			options := append([]CheckOption{
+				WithHTTPClient(&http.Client{Transport: network}),
+				WithRun("^execute/stdout$"),
+			}, tt.options...)
+			_, err := Check(context.Background(), tt.baseURL, options...)
+			if refused := errors.Is(err, ErrInsecureHTTP); refused != tt.refused {
+				t.Fatalf("Check = %v, want refused %v", err, tt.refused)
+			}
+			sent := network.sent()
+			if tt.refused {
+				if !strings.Contains(err.Error(), "or WithInsecureHTTP to allow it") {
+					t.Errorf("error %q does not name the way out", err)
+				}
+				if len(sent) > 0 {
+					t.Errorf("%d requests sent after the refusal", len(sent))
+				}
+				return
+			}
+			if len(sent) == 0 {
+				t.Fatal("no request reached the transport")
+			}
+			auth := sent[0].Header.Get("Authorization")
+			if keyGiven := len(tt.options) > 0; keyGiven != (auth == "Bearer "+testToken) {
+				t.Errorf("Authorization = %q with key given %v", auth, keyGiven)
+			}
+		})
+	}
+}
+
+func TestCheckDropsKeyOnRedirectToOtherOrigin(t *testing.T) {
+	var (
+		mu       sync.Mutex
+		requests int
+		auth     []string
+	)
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		requests++
+		auth = append(auth, r.Header.Get("Authorization"))
+		mu.Unlock()
+		http.Error(w, "not the API", http.StatusInternalServerError)
+	}))
+	t.Cleanup(other.Close)
+	// The same host on another port is another origin.
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(front.Close)
+
+	_, err := Check(context.Background(), front.URL+"/v1", WithAPIKey(testToken), WithRun("^execute/stdout$"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if requests == 0 {
+		t.Fatal("the redirect was not followed")
+	}
+	for _, got := range auth {
+		if got != "" {
+			t.Errorf("Authorization %q reached another origin after a redirect", got)
+		}
 	}
 }

@@ -23,6 +23,10 @@
 //		os.Exit(1)
 //	}
 //
+// Check sends the key of WithAPIKey only to the base URL's origin, so a redirect to another
+// scheme, host or port loses it. Check rejects a plain http:// base URL to a host that is not
+// loopback with an error wrapping ErrInsecureHTTP, unless WithInsecureHTTP allows it.
+//
 // The auth scenarios, auth/missing-token and auth/wrong-token, need the API key that the
 // server requires. Without WithAPIKey they are skipped with that reason, because a server that
 // requires no token accepts every request and the scenarios could not tell it from a server

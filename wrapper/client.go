@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/tcikit/tci/generated"
+	"github.com/tcikit/tci/internal/keyguard"
 	"github.com/tcikit/tci/validate"
 )
 
@@ -47,7 +48,7 @@ func New(opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	if cfg.apiKeySet && !cfg.insecureHTTP {
-		if err := checkSchemeForKey(cfg.baseURL); err != nil {
+		if err := keyguard.CheckURL(cfg.baseURL, "WithInsecureHTTP"); err != nil {
 			return nil, err
 		}
 	}

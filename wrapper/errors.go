@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tcikit/tci/generated"
+	"github.com/tcikit/tci/internal/keyguard"
 	"github.com/tcikit/tci/validate"
 )
 
@@ -25,8 +26,9 @@ var (
 	ErrResponseTooLarge = errors.New("response body too large")
 
 	// ErrInsecureHTTP is wrapped in the error of New, or of a call, when the API key would be
-	// sent over plain http:// to a host that is not loopback.
-	ErrInsecureHTTP = errors.New("sending the API key over plain HTTP is not allowed")
+	// sent over plain http:// to a host that is not loopback. contract.ErrInsecureHTTP is the
+	// same value.
+	ErrInsecureHTTP = keyguard.ErrInsecureHTTP
 )
 
 // maxErrorBodyBytes is how much of a non-2xx body an *APIError keeps.

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -16,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tcikit/tci/internal/keyguard"
 	"github.com/tcikit/tci/validate"
 )
 
@@ -36,7 +36,7 @@ func newDoer(cfg *config, validator *validate.Validator) *doer {
 	if client == nil {
 		client = &http.Client{}
 	}
-	client.CheckRedirect = stripKeyOnRedirect(client.CheckRedirect)
+	client.CheckRedirect = keyguard.StripOnRedirect(client.CheckRedirect)
 
 	d := &doer{cfg: cfg, validator: validator, redact: redactor{key: cfg.apiKey}}
 	d.send = client.Do
@@ -384,58 +384,7 @@ func (d *doer) checkTransportSecurity(req *http.Request) error {
 	if req.Header.Get("Authorization") == "" || d.cfg.insecureHTTP {
 		return nil
 	}
-	return checkSchemeForKey(req.URL)
-}
-
-func checkSchemeForKey(u *url.URL) error {
-	if u.Scheme == "https" || isLoopback(u.Hostname()) {
-		return nil
-	}
-	return fmt.Errorf("%w: %s is not a loopback host; use an https:// base URL, or WithInsecureHTTP "+
-		"to allow it", ErrInsecureHTTP, u.Host)
-}
-
-// isLoopback reports whether host is localhost or a loopback address (127.0.0.0/8, ::1).
-func isLoopback(host string) bool {
-	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// stripKeyOnRedirect wraps a CheckRedirect function so that a redirect to another origin
-// (scheme, host or port) never carries the Authorization header. net/http alone keeps the
-// header for the same host on another port and for subdomains.
-func stripKeyOnRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
-	return func(req *http.Request, via []*http.Request) error {
-		if !sameOrigin(req.URL, via[0].URL) {
-			req.Header.Del("Authorization")
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		return nil
-	}
-}
-
-func sameOrigin(a, b *url.URL) bool {
-	return strings.EqualFold(a.Scheme, b.Scheme) &&
-		strings.EqualFold(a.Hostname(), b.Hostname()) &&
-		portOf(a) == portOf(b)
-}
-
-func portOf(u *url.URL) string {
-	if port := u.Port(); port != "" {
-		return port
-	}
-	if strings.EqualFold(u.Scheme, "https") {
-		return "443"
-	}
-	return "80"
+	return keyguard.CheckURL(req.URL, "WithInsecureHTTP")
 }
 
 // redactURL returns u as text without user information or query.

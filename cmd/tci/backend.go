@@ -220,9 +220,7 @@ func (c *cli) newClient(t *target, rec *recorder) (*wrapper.Client, error) {
 // variable that holds the invalid value instead of the wrapper's option.
 func configError(err error, t *target) error {
 	if errors.Is(err, wrapper.ErrInsecureHTTP) {
-		return usageErrorf("refusing to send the API key over plain HTTP to %s, where anyone on the "+
-			"network path can read it; use an https:// base URL, or a loopback address for a local server",
-			hostOf(t.baseURL))
+		return insecureHTTPError(t.baseURL)
 	}
 	names := strings.NewReplacer(
 		"WithBaseURL", t.baseURLSource,
@@ -234,27 +232,12 @@ func configError(err error, t *target) error {
 	return usageError(errors.New(names.Replace(err.Error())))
 }
 
-// checkKeyTransport rejects a plain http:// base URL to a host that is not loopback when an
-// API key would travel with the requests, as the wrapper client does for exec and sessions.
-func checkKeyTransport(baseURL, apiKey string) error {
-	if apiKey == "" {
-		return nil
-	}
-	u, err := url.Parse(baseURL)
-	if err != nil || u.Scheme != "http" || isLoopbackHost(u.Hostname()) {
-		return nil // contract.Check reports an invalid URL itself
-	}
+// insecureHTTPError is the usage error for an API key that would travel over plain HTTP to
+// a host that is not loopback, which the wrapper client and contract.Check refuse.
+func insecureHTTPError(baseURL string) error {
 	return usageErrorf("refusing to send the API key over plain HTTP to %s, where anyone on the "+
-		"network path can read it; use an https:// base URL, or a loopback address for a local server", u.Host)
-}
-
-// isLoopbackHost reports whether host is localhost or a loopback IP address.
-func isLoopbackHost(host string) bool {
-	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+		"network path can read it; use an https:// base URL, or a loopback address for a local server",
+		hostOf(baseURL))
 }
 
 func hostOf(rawURL string) string {

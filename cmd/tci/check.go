@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 
@@ -26,16 +27,14 @@ func runCheck(c *cli, args []string) error {
 		return err
 	}
 	defer t.close()
-	if t.local == nil {
-		if err := checkKeyTransport(t.baseURL, t.apiKey); err != nil {
-			return err
-		}
-	}
 	if t.apiKey != "" {
 		options = append(options, contract.WithAPIKey(t.apiKey))
 	}
 
 	report, err := contract.Check(c.ctx, t.baseURL, options...)
+	if errors.Is(err, contract.ErrInsecureHTTP) {
+		return insecureHTTPError(t.baseURL)
+	}
 	if err != nil {
 		return usageError(err)
 	}

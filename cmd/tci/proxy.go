@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tcikit/tci/contract/proxy"
+	"github.com/tcikit/tci/internal/keyguard"
 	"github.com/tcikit/tci/server"
 )
 
@@ -59,7 +60,7 @@ func runProxy(c *cli, args []string) error {
 	fmt.Fprintf(c.stdout, "TOGETHER_BASE_URL=%s\n", proxyBaseURL(listener.Addr(), p.Upstream()))
 	logger.Info("proxy listening", "addr", listener.Addr().String(), "upstream", p.Upstream().Redacted(),
 		"mode", proxyMode)
-	if host, _, _ := net.SplitHostPort(listener.Addr().String()); !isLoopbackHost(host) {
+	if host, _, _ := net.SplitHostPort(listener.Addr().String()); !keyguard.IsLoopback(host) {
 		logger.Warn("listening beyond loopback: other hosts can send requests through the proxy")
 	}
 

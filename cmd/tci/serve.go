@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tcikit/tci/internal/keyguard"
 	"github.com/tcikit/tci/server"
 )
 
@@ -93,7 +94,7 @@ func checkServeFlags(f *serveFlags) error {
 	if err != nil {
 		return usageErrorf("--addr %q: %v; use HOST:PORT, such as 127.0.0.1:8080", f.addr, err)
 	}
-	if f.token == "" && !isLoopbackHost(host) {
+	if f.token == "" && !keyguard.IsLoopback(host) {
 		return usageErrorf("--addr %s is not a loopback address and no token is set: anyone who can "+
 			"reach it could run code as this user; set TCI_SERVER_TOKEN or --token, or listen on 127.0.0.1",
 			f.addr)
@@ -114,7 +115,7 @@ func logServing(logger *slog.Logger, f *serveFlags, addr net.Addr, baseURL, pyth
 	case f.token == "":
 		logger.Warn("no token set: any process on this machine can run code as this user; " +
 			"set TCI_SERVER_TOKEN to require one")
-	case !isLoopbackHost(host):
+	case !keyguard.IsLoopback(host):
 		logger.Warn("listening beyond loopback over plain HTTP: the token and the code travel " +
 			"unencrypted; put a TLS proxy in front for other hosts")
 	}

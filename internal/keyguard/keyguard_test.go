@@ -1,0 +1,101 @@
+package keyguard
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestCheckURL(t *testing.T) {
+	tests := []struct {
+		url     string
+		refused bool
+	}{
+		{"http://example.com/v1", true},
+		{"http://10.0.0.1:8080", true},
+		{"http://127.0.0.1.example.com", true},
+		{"http://[::2]:8080", true},
+		{"https://example.com/v1", false},
+		{"HTTPS://example.com", false},
+		{"http://127.0.0.1:8080/v1", false},
+		{"http://127.200.0.9", false},
+		{"http://[::1]:8080", false},
+		{"http://localhost:8080", false},
+		{"http://LocalHost.", false},
+	}
+	for _, tt := range tests {
+		u, err := url.Parse(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = CheckURL(u, "AllowIt")
+		if refused := errors.Is(err, ErrInsecureHTTP); refused != tt.refused {
+			t.Errorf("CheckURL(%s) = %v, want refused %v", tt.url, err, tt.refused)
+		}
+		if tt.refused && !strings.Contains(err.Error(), "or AllowIt to allow it") {
+			t.Errorf("CheckURL(%s) = %q, want the way out named", tt.url, err)
+		}
+		if tt.refused && !strings.Contains(err.Error(), u.Host+" is not a loopback host") {
+			t.Errorf("CheckURL(%s) = %q, want the host named", tt.url, err)
+		}
+	}
+}
+
+func TestSameOrigin(t *testing.T) {
+	tests := []struct {
+		a, b string
+		same bool
+	}{
+		{"http://example.com/a", "http://EXAMPLE.com:80/b", true},
+		{"https://example.com", "https://example.com:443/x", true},
+		{"https://example.com", "http://example.com", false},
+		{"http://example.com", "http://example.com:8080", false},
+		{"http://example.com", "http://api.example.com", false},
+	}
+	for _, tt := range tests {
+		a, _ := url.Parse(tt.a)
+		b, _ := url.Parse(tt.b)
+		if got := SameOrigin(a, b); got != tt.same {
+			t.Errorf("SameOrigin(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.same)
+		}
+	}
+}
+
+func TestStripOnRedirect(t *testing.T) {
+	redirect := func(from, to string) (*http.Request, []*http.Request) {
+		first, _ := http.NewRequest(http.MethodGet, from, nil)
+		next, _ := http.NewRequest(http.MethodGet, to, nil)
+		next.Header.Set("Authorization", "Bearer key")
+		return next, []*http.Request{first}
+	}
+	check := StripOnRedirect(nil)
+
+	req, via := redirect("https://example.com/a", "https://example.com/b")
+	if err := check(req, via); err != nil || req.Header.Get("Authorization") == "" {
+		t.Errorf("same origin: err %v, Authorization %q; want the header kept", err, req.Header.Get("Authorization"))
+	}
+	req, via = redirect("https://example.com/a", "http://example.com/b")
+	if err := check(req, via); err != nil || req.Header.Get("Authorization") != "" {
+		t.Errorf("downgrade to http: err %v, Authorization %q; want it removed", err, req.Header.Get("Authorization"))
+	}
+
+	req, via = redirect("https://example.com/a", "https://example.com/b")
+	for len(via) < maxRedirects {
+		via = append(via, via[0])
+	}
+	if err := check(req, via); err == nil {
+		t.Errorf("redirect %d was allowed, want the default limit of %d", len(via)+1, maxRedirects)
+	}
+
+	called := false
+	policy := func(*http.Request, []*http.Request) error { called = true; return http.ErrUseLastResponse }
+	req, via = redirect("https://example.com/a", "https://other.example/b")
+	if err := StripOnRedirect(policy)(req, via); err != http.ErrUseLastResponse || !called {
+		t.Errorf("own policy: err %v, called %v; want its result", err, called)
+	}
+	if req.Header.Get("Authorization") != "" {
+		t.Error("own policy: Authorization kept on a redirect to another host")
+	}
+}
