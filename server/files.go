@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/tcikit/tci/generated"
 )
@@ -87,16 +88,44 @@ func writeUploads(dir string, uploads []upload) error {
 				return fmt.Errorf("file %s: create directory: %w", quote(u.name), unwrapPathError(err))
 			}
 		}
-		// Opening a FIFO for writing would block until some reader opens it.
 		if info, err := root.Stat(u.name); err == nil && !info.Mode().IsRegular() {
-			return fmt.Errorf("file %s exists and is %s, not a regular file; choose another name",
-				quote(u.name), fileKind(info.Mode()))
+			return notRegularError(u.name, info.Mode())
 		}
-		if err := root.WriteFile(u.name, u.content, 0o644); err != nil {
-			return fmt.Errorf("file %s: %w", quote(u.name), unwrapPathError(err))
+		if err := writeUpload(root, u); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// writeUpload writes one file. It opens the file without blocking, because opening a FIFO for
+// writing blocks until a reader opens it, and code running in the background may replace the
+// file with one after writeUploads checked it. A blocked open would hold the session forever.
+func writeUpload(root *os.Root, u upload) error {
+	file, err := root.OpenFile(u.name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NONBLOCK, 0o644)
+	if err != nil {
+		return fmt.Errorf("file %s: %w", quote(u.name), unwrapPathError(err))
+	}
+	defer file.Close()
+	info, err := file.Stat()
+	if err == nil && !info.Mode().IsRegular() {
+		return notRegularError(u.name, info.Mode())
+	}
+	if err == nil {
+		_, err = file.Write(u.content)
+	}
+	if err == nil {
+		err = file.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("file %s: %w", quote(u.name), unwrapPathError(err))
+	}
+	return nil
+}
+
+func notRegularError(name string, mode fs.FileMode) error {
+	return fmt.Errorf("file %s exists and is %s, not a regular file; choose another name",
+		quote(name), fileKind(mode))
 }
 
 // fileKind names the type of a file that is not a regular file, for error messages.

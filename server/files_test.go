@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tcikit/tci/generated"
 )
@@ -219,6 +221,31 @@ func TestWriteUploadsCreatesParents(t *testing.T) {
 	got, err := os.ReadFile(filepath.Join(dir, "a", "b", "c.txt"))
 	if err != nil || !bytes.Equal(got, []byte("deep")) {
 		t.Errorf("content = %q, %v; want deep", got, err)
+	}
+}
+
+func TestWriteUploadFIFONeverBlocks(t *testing.T) {
+	t.Parallel()
+	// Code in the background can put a FIFO where writeUploads found none, so the write
+	// itself must not wait for a reader.
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	done := make(chan error, 1)
+	go func() { done <- writeUpload(root, upload{name: "pipe", content: []byte("x")}) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "no such device") && !strings.Contains(err.Error(), "named pipe") {
+			t.Errorf("writeUpload onto a FIFO = %v, want an error", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("writeUpload blocked on a FIFO without a reader")
 	}
 }
 
