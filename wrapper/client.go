@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 
 	"github.com/tcikit/tci/generated"
 	"github.com/tcikit/tci/internal/keyguard"
@@ -28,8 +27,9 @@ type Client struct {
 }
 
 // New returns a Client configured by opts, then by TOGETHER_API_KEY and TOGETHER_BASE_URL for
-// what the options leave unset. It fails when an option or variable is invalid, and when the
-// API key would travel over plain HTTP to a host that is not loopback (see WithInsecureHTTP).
+// what the options leave unset, read with os.Getenv unless WithEnvironment replaces it. It
+// fails when an option or variable is invalid, and when the API key would travel over plain
+// HTTP to a host that is not loopback (see WithInsecureHTTP).
 func New(opts ...Option) (*Client, error) {
 	cfg := defaultConfig()
 	for i, opt := range opts {
@@ -66,13 +66,13 @@ func New(opts ...Option) (*Client, error) {
 // applyEnvironment fills the API key and base URL from the environment when no option set them,
 // and falls back to the spec's server URL.
 func (c *config) applyEnvironment(validator *validate.Validator) error {
-	if key := os.Getenv(EnvAPIKey); !c.apiKeySet && key != "" {
+	if key := c.getenv(EnvAPIKey); !c.apiKeySet && key != "" {
 		if err := checkAPIKey(key, EnvAPIKey); err != nil {
 			return err
 		}
 		c.apiKey, c.apiKeySet = newSecret(key), true
 	}
-	if raw := os.Getenv(EnvBaseURL); c.baseURL == nil && raw != "" {
+	if raw := c.getenv(EnvBaseURL); c.baseURL == nil && raw != "" {
 		u, err := parseBaseURL(raw, EnvBaseURL)
 		if err != nil {
 			return err

@@ -378,6 +378,51 @@ func TestNewReadsEnvironment(t *testing.T) {
 	}
 }
 
+func TestWithEnvironmentReplacesGetenv(t *testing.T) {
+	var auth string
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		auth = r.Header.Get("Authorization")
+		writeJSON(w, okSessionsBody)
+	})
+	// Variables that New would reject, so that reading them fails the test.
+	t.Setenv(EnvBaseURL, "not a url")
+	t.Setenv(EnvAPIKey, "bad key")
+
+	env := map[string]string{EnvBaseURL: srv.URL, EnvAPIKey: "map-key"}
+	c, err := New(WithEnvironment(func(name string) string { return env[name] }))
+	if err != nil {
+		t.Fatalf("New with a map environment: %v", err)
+	}
+	if c.BaseURL() != srv.URL {
+		t.Errorf("BaseURL = %q, want %q from the map", c.BaseURL(), srv.URL)
+	}
+	if _, err := c.ListSessions(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if auth != "Bearer map-key" {
+		t.Errorf("Authorization = %q, want the key from the map", auth)
+	}
+
+	c, err = New(WithEnvironment(nil), WithBaseURL(srv.URL))
+	if err != nil {
+		t.Fatalf("New with no environment: %v", err)
+	}
+	if _, err := c.ListSessions(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		t.Errorf("Authorization = %q, want none without a key option", auth)
+	}
+
+	c, err = New(WithEnvironment(nil))
+	if err != nil {
+		t.Fatalf("New with no environment and no options: %v", err)
+	}
+	if got := c.BaseURL(); got != "https://api.together.ai/v1" {
+		t.Errorf("BaseURL = %q, want the spec's server URL", got)
+	}
+}
+
 func TestNewRejectsInvalidEnvironment(t *testing.T) {
 	t.Setenv(EnvBaseURL, "ftp://example.com")
 	if _, err := New(); err == nil || !strings.Contains(err.Error(), EnvBaseURL) {

@@ -20,6 +20,9 @@
 //	// Later calls can run in the same interpreter.
 //	result, err = client.Execute(ctx, "x = 1", wrapper.WithSessionID(result.SessionID))
 //
+// New reads TOGETHER_API_KEY and TOGETHER_BASE_URL for what the options leave unset.
+// WithEnvironment replaces os.Getenv for that, and WithEnvironment(nil) reads no variable.
+//
 // # Errors
 //
 // Errors fall into four groups, each with its own type, so that a command can map them to exit

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 )
@@ -94,6 +95,8 @@ type config struct {
 	middleware       []Middleware
 	userAgent        string
 	insecureHTTP     bool
+	// getenv reads the variables that fill what the options leave unset.
+	getenv func(string) string
 
 	// Test hooks: the wait between attempts, the clock for Retry-After dates and the jitter.
 	sleep  func(ctx context.Context, d time.Duration) error
@@ -107,6 +110,7 @@ func defaultConfig() *config {
 		maxRetries:       DefaultMaxRetries,
 		maxResponseBytes: DefaultMaxResponseBytes,
 		userAgent:        defaultUserAgent,
+		getenv:           os.Getenv,
 		sleep:            sleepContext,
 		now:              time.Now,
 		random:           rand.Float64,
@@ -311,6 +315,19 @@ func WithUserAgent(product string) Option {
 func WithInsecureHTTP() Option {
 	return func(c *config) error {
 		c.insecureHTTP = true
+		return nil
+	}
+}
+
+// WithEnvironment sets the function that New reads TOGETHER_API_KEY and TOGETHER_BASE_URL with,
+// in place of os.Getenv, such as a lookup in a map that a test or a command controls. With a
+// nil getenv New reads no variable, so only the options configure the Client.
+func WithEnvironment(getenv func(string) string) Option {
+	return func(c *config) error {
+		if getenv == nil {
+			getenv = func(string) string { return "" }
+		}
+		c.getenv = getenv
 		return nil
 	}
 }

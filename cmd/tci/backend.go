@@ -107,8 +107,7 @@ func (c *cli) pythonCommand() string {
 	return "python3"
 }
 
-// specServerURL returns the first server URL of the embedded spec, which the wrapper would
-// otherwise take from the process environment.
+// specServerURL returns the first server URL of the embedded spec.
 func specServerURL() (string, error) {
 	validator, err := validate.Embedded()
 	if err != nil {
@@ -196,6 +195,8 @@ func (c *cli) newClient(t *target, rec *recorder) (*wrapper.Client, error) {
 		return nil, usageErrorf("--validation: %v", err)
 	}
 	options := []wrapper.Option{
+		// The client sees the environment of run only, never that of the process.
+		wrapper.WithEnvironment(c.getenv),
 		wrapper.WithBaseURL(t.baseURL),
 		wrapper.WithTimeout(c.global.timeout),
 		wrapper.WithMaxRetries(c.global.maxRetries),

@@ -3,8 +3,14 @@ package main
 import (
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+
+	"github.com/tcikit/tci/wrapper"
 )
 
 func newTestCLI(t *testing.T, env map[string]string) *cli {
@@ -64,5 +70,58 @@ func TestConfigErrorNamesSource(t *testing.T) {
 	_, err := c.newClient(query, nil)
 	if err == nil || !strings.HasPrefix(err.Error(), "TOGETHER_BASE_URL: ") {
 		t.Errorf("error = %v, want it to start with the variable's name", err)
+	}
+}
+
+// TestProcessEnvironmentNeverReachesRun is not parallel, because t.Setenv changes the
+// environment of the whole test process.
+func TestProcessEnvironmentNeverReachesRun(t *testing.T) {
+	var junkRequests atomic.Int64
+	junk := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		junkRequests.Add(1)
+		http.Error(w, "this server is only in the process environment", http.StatusTeapot)
+	}))
+	t.Cleanup(junk.Close)
+	const junkKey = "junk-key-from-the-process-environment"
+	t.Setenv(wrapper.EnvBaseURL, junk.URL+"/v1")
+	t.Setenv(wrapper.EnvAPIKey, junkKey)
+
+	var (
+		mu   sync.Mutex
+		auth []string
+	)
+	url := fakeServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auth = append(auth, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodGet {
+			io.WriteString(w, `{"data":{"sessions":[]}}`)
+			return
+		}
+		io.WriteString(w, `{"data":{"session_id":"ses_env","status":"success","outputs":[]},"errors":null}`)
+	})
+
+	local := tci(t, "exec", "print(1)")
+	local.expectCode(t, exitOK)
+	if local.stdout != "1\n" {
+		t.Errorf("exec on the local server: stdout = %q, want %q", local.stdout, "1\n")
+	}
+	tci(t, "--base-url", url, "exec", "1").expectCode(t, exitOK)
+	tci(t, "--base-url", url, "sessions").expectCode(t, exitOK)
+	tci(t, "--base-url", url, "check", "--run", "^execute/stdout$")
+
+	if n := junkRequests.Load(); n > 0 {
+		t.Errorf("%d requests reached the base URL of the process environment", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(auth) < 3 {
+		t.Fatalf("the fake server got %d requests, want at least 3", len(auth))
+	}
+	for i, got := range auth {
+		if got != "" {
+			t.Errorf("request %d carried Authorization %q without a key in the fake environment", i, got)
+		}
 	}
 }
