@@ -34,7 +34,7 @@ func New(opts ...Option) (*Client, error) {
 	cfg := defaultConfig()
 	for i, opt := range opts {
 		if opt == nil {
-			return nil, fmt.Errorf("option %d is nil", i)
+			return nil, fmt.Errorf("option %d is nil: pass an option, or leave it out", i)
 		}
 		if err := opt(cfg); err != nil {
 			return nil, err
@@ -67,8 +67,8 @@ func New(opts ...Option) (*Client, error) {
 // and falls back to the spec's server URL.
 func (c *config) applyEnvironment(validator *validate.Validator) error {
 	if key := c.getenv(EnvAPIKey); !c.apiKeySet && key != "" {
-		if err := checkAPIKey(key, EnvAPIKey); err != nil {
-			return err
+		if err := checkAPIKey(key); err != nil {
+			return &OptionError{Option: EnvAPIKey, Err: err}
 		}
 		c.apiKey, c.apiKeySet = newSecret(key), true
 	}
@@ -84,9 +84,9 @@ func (c *config) applyEnvironment(validator *validate.Validator) error {
 		if len(servers) == 0 {
 			return fmt.Errorf("the spec lists no server URL; set %s or use WithBaseURL", EnvBaseURL)
 		}
-		u, err := parseBaseURL(servers[0].URL, "the spec's server URL")
+		u, err := parseBaseURL(servers[0].URL, "")
 		if err != nil {
-			return err
+			return fmt.Errorf("the spec's server URL is invalid: %v", err) // not an option of the caller
 		}
 		c.baseURL = u
 	}

@@ -272,71 +272,121 @@ func TestNilContext(t *testing.T) {
 	}
 }
 
+// expectOptionError fails t unless err is an *OptionError for option with value whose message
+// contains want and names no option.
+func expectOptionError(t *testing.T, err error, option, value, want string) {
+	t.Helper()
+	var optErr *OptionError
+	if !errors.As(err, &optErr) {
+		t.Fatalf("error = %v (%T), want an *OptionError", err, err)
+	}
+	if optErr.Option != option {
+		t.Errorf("Option = %q, want %q", optErr.Option, option)
+	}
+	if optErr.Value != value {
+		t.Errorf("Value = %q, want %q", optErr.Value, value)
+	}
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("error = %q, want it to contain %q", err, want)
+	}
+	if strings.HasPrefix(err.Error(), "With") {
+		t.Errorf("error = %q starts with the option's name", err)
+	}
+}
+
 func TestExecuteOptionErrors(t *testing.T) {
 	c, _ := newClient(t, "http://127.0.0.1:1")
 	tests := []struct {
-		name string
-		code string
-		opts []ExecuteOption
-		want string
+		name   string
+		opts   []ExecuteOption
+		option string
+		value  string
+		want   string
 	}{
-		{"empty session", "1", []ExecuteOption{WithSessionID("")}, "session id is empty"},
-		{"session with newline", "1", []ExecuteOption{WithSessionID("ses\n1")}, `"ses\n1"`},
-		{"empty file name", "1", []ExecuteOption{WithFile("", nil)}, "file name is empty"},
-		{"control in file name", "1", []ExecuteOption{WithTextFile("a\x00b", "")}, `"a\x00b"`},
-		{"duplicate file", "1", []ExecuteOption{WithTextFile("a", ""), WithBinaryFile("a", nil)}, `file "a" is given twice`},
-		{"text file not UTF-8", "1", []ExecuteOption{WithTextFile("a.txt", "\xff")}, "use WithBinaryFile"},
-		{"code not UTF-8", "x = '\xff'", nil, "code is not valid UTF-8 at byte 5"},
-		{"nil option", "1", []ExecuteOption{nil}, "execute option 0 is nil"},
+		{"empty session", []ExecuteOption{WithSessionID("")}, "WithSessionID", "", "session id is empty"},
+		{"session with newline", []ExecuteOption{WithSessionID("ses\n1")}, "WithSessionID", "ses\n1",
+			`invalid session id "ses\n1": it contains a space`},
+		{"empty file name", []ExecuteOption{WithFile("", nil)}, "WithFile", "", "file name is empty"},
+		{"control in file name", []ExecuteOption{WithTextFile("a\x00b", "")}, "WithTextFile", "a\x00b",
+			`invalid file name "a\x00b"`},
+		{"duplicate file", []ExecuteOption{WithTextFile("a", ""), WithBinaryFile("a", nil)}, "WithBinaryFile",
+			"a", `file "a" is given twice`},
+		{"text file not UTF-8", []ExecuteOption{WithTextFile("a.txt", "\xff")}, "WithTextFile", "a.txt",
+			`content of file "a.txt" is not valid UTF-8 at byte 0: upload it with the base64 encoding`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := c.Execute(context.Background(), tt.code, tt.opts...)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("error = %v, want it to contain %q", err, tt.want)
-			}
+			_, err := c.Execute(context.Background(), "1", tt.opts...)
+			expectOptionError(t, err, tt.option, tt.value, tt.want)
 		})
 	}
 }
 
+func TestExecuteArgumentErrors(t *testing.T) {
+	c, _ := newClient(t, "http://127.0.0.1:1")
+	_, err := c.Execute(context.Background(), "x = '\xff'")
+	if err == nil || !strings.Contains(err.Error(), "code is not valid UTF-8 at byte 5") {
+		t.Errorf("code not UTF-8: error = %v", err)
+	}
+	_, err = c.Execute(context.Background(), "1", nil)
+	if err == nil || !strings.Contains(err.Error(), "execute option 0 is nil") {
+		t.Errorf("nil option: error = %v", err)
+	}
+}
+
 func TestNewRejectsInvalidOptions(t *testing.T) {
+	const hint = "use an absolute http or https URL, such as http://127.0.0.1:8080"
 	tests := []struct {
-		name string
-		opt  Option
-		want string
+		name   string
+		opt    Option
+		option string
+		value  string
+		want   string
 	}{
-		{"empty key", WithAPIKey(""), "API key is empty"},
-		{"key with newline", WithAPIKey("abc\n"), "at byte 3"},
-		{"key with space", WithAPIKey("a b"), "at byte 1"},
-		{"base URL without scheme", WithBaseURL("127.0.0.1:8080"), `"127.0.0.1:8080": first path segment`},
-		{"base URL of host only", WithBaseURL("example.com"), "must start with http:// or https://"},
-		{"unparsable base URL with password", WithBaseURL("http://u:hunter2@exa mple.com"), `"http://xxxxx@exa mple.com"`},
-		{"base URL ftp", WithBaseURL("ftp://example.com"), `"ftp://example.com" must start with http://`},
-		{"base URL without host", WithBaseURL("http://"), "has no host"},
-		{"base URL with credentials", WithBaseURL("https://user:hunter2@example.com"), "contains credentials"},
-		{"base URL with query", WithBaseURL("https://example.com/?a=b"), "query or fragment"},
-		{"nil HTTP client", WithHTTPClient(nil), "client is nil"},
-		{"negative timeout", WithTimeout(-time.Second), "timeout -1s is negative"},
-		{"negative retries", WithMaxRetries(-1), "-1 retries is out of range"},
-		{"too many retries", WithMaxRetries(11), "11 retries is out of range; use 0 to 10"},
-		{"zero response limit", WithMaxResponseBytes(0), "limit 0 must be positive"},
-		{"unknown validation", WithValidation(ValidationMode(7)), "unknown mode 7"},
-		{"nil logger", WithLogger(nil), "logger is nil"},
-		{"nil middleware", WithMiddleware(nil), "middleware is nil"},
-		{"empty user agent", WithUserAgent(" "), "product is empty"},
-		{"user agent with newline", WithUserAgent("a\nb"), `"a\nb"`},
-		{"nil option", nil, "option 0 is nil"},
+		{"empty key", WithAPIKey(""), "WithAPIKey", "", "API key is empty"},
+		{"key with newline", WithAPIKey("abc\n"), "WithAPIKey", "", "invalid API key: it contains a space, " +
+			"control or non-ASCII character at byte 3"},
+		{"key with space", WithAPIKey("a b"), "WithAPIKey", "", "at byte 1"},
+		{"base URL without scheme", WithBaseURL("127.0.0.1:8080"), "WithBaseURL", "127.0.0.1:8080",
+			`invalid base URL "127.0.0.1:8080": first path segment`},
+		{"base URL of host only", WithBaseURL("example.com"), "WithBaseURL", "example.com",
+			`invalid base URL "example.com": the scheme must be http or https: ` + hint},
+		{"unparsable base URL with password", WithBaseURL("http://u:hunter2@exa mple.com"), "WithBaseURL",
+			"http://xxxxx@exa mple.com", `invalid base URL "http://xxxxx@exa mple.com": `},
+		{"base URL ftp", WithBaseURL("ftp://example.com"), "WithBaseURL", "ftp://example.com",
+			`invalid base URL "ftp://example.com": the scheme must be http or https`},
+		{"base URL without host", WithBaseURL("http://"), "WithBaseURL", "http:",
+			`invalid base URL "http:": missing host: ` + hint},
+		{"base URL with credentials", WithBaseURL("https://user:hunter2@example.com"), "WithBaseURL",
+			"https://user:xxxxx@example.com", "it contains credentials, which must go in the API key"},
+		{"base URL with query", WithBaseURL("https://example.com/?a=b"), "WithBaseURL",
+			"https://example.com/?a=b", "it has a query or fragment"},
+		{"nil HTTP client", WithHTTPClient(nil), "WithHTTPClient", "", "HTTP client is nil"},
+		{"negative timeout", WithTimeout(-time.Second), "WithTimeout", "-1s",
+			"invalid timeout -1s: use a positive duration, or 0 for no per-attempt timeout"},
+		{"negative retries", WithMaxRetries(-1), "WithMaxRetries", "-1", "invalid retry count -1: use 0 to 10"},
+		{"too many retries", WithMaxRetries(11), "WithMaxRetries", "11", "invalid retry count 11: use 0 to 10"},
+		{"zero response limit", WithMaxResponseBytes(0), "WithMaxResponseBytes", "0",
+			"invalid response size limit 0"},
+		{"unknown validation", WithValidation(ValidationMode(7)), "WithValidation", "7",
+			"invalid validation mode 7: use strict, report or off"},
+		{"nil logger", WithLogger(nil), "WithLogger", "", "logger is nil"},
+		{"nil middleware", WithMiddleware(nil), "WithMiddleware", "", "middleware is nil"},
+		{"empty user agent", WithUserAgent(" "), "WithUserAgent", "", "User-Agent product is empty"},
+		{"user agent with newline", WithUserAgent("a\nb"), "WithUserAgent", "a\nb",
+			`invalid User-Agent product "a\nb"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := New(tt.opt)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("New = %v, want an error containing %q", err, tt.want)
-			}
-			if err != nil && strings.Contains(err.Error(), "hunter2") {
+			expectOptionError(t, err, tt.option, tt.value, tt.want)
+			if strings.Contains(err.Error(), "hunter2") {
 				t.Errorf("error %q shows the password of the URL", err)
 			}
 		})
+	}
+	if _, err := New(nil); err == nil || !strings.Contains(err.Error(), "option 0 is nil") {
+		t.Errorf("New(nil) = %v, want an error naming option 0", err)
 	}
 }
 
@@ -424,14 +474,17 @@ func TestWithEnvironmentReplacesGetenv(t *testing.T) {
 }
 
 func TestNewRejectsInvalidEnvironment(t *testing.T) {
-	t.Setenv(EnvBaseURL, "ftp://example.com")
-	if _, err := New(); err == nil || !strings.Contains(err.Error(), EnvBaseURL) {
-		t.Errorf("New = %v, want an error naming %s", err, EnvBaseURL)
-	}
-	t.Setenv(EnvBaseURL, "http://127.0.0.1:1")
-	t.Setenv(EnvAPIKey, "key\n")
-	if _, err := New(); err == nil || !strings.Contains(err.Error(), EnvAPIKey) {
-		t.Errorf("New = %v, want an error naming %s", err, EnvAPIKey)
+	env := map[string]string{EnvBaseURL: "ftp://example.com"}
+	getenv := WithEnvironment(func(name string) string { return env[name] })
+	_, err := New(getenv)
+	expectOptionError(t, err, EnvBaseURL, "ftp://example.com",
+		`TOGETHER_BASE_URL: invalid base URL "ftp://example.com": the scheme must be http or https`)
+
+	env = map[string]string{EnvBaseURL: "http://127.0.0.1:1", EnvAPIKey: "key\n"}
+	_, err = New(getenv)
+	expectOptionError(t, err, EnvAPIKey, "", "TOGETHER_API_KEY: invalid API key: it contains a space")
+	if strings.Contains(err.Error(), "key\n") {
+		t.Errorf("error %q shows the key", err)
 	}
 }
 

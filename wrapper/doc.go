@@ -38,8 +38,11 @@
 //   - *FailedError: the server responded with 2xx and reported failure in "errors".
 //   - *CodeError, from Result.Err: the code ran and raised an exception.
 //
-// Options and calls also return plain errors for invalid arguments, and New returns one
-// wrapping ErrInsecureHTTP when the API key would travel over plain HTTP.
+// An invalid value given to an option, or to New through TOGETHER_API_KEY or TOGETHER_BASE_URL,
+// is an *OptionError, whose Option names where the value came from and whose message names
+// the value and what to do. Calls return plain errors for other invalid arguments, such as
+// code that is not UTF-8, and New returns one wrapping ErrInsecureHTTP when the API key would
+// travel over plain HTTP.
 //
 // # Validation
 //

@@ -188,6 +188,32 @@ func (e *FailedError) Error() string {
 	return summary + ": " + strings.Join(messages, "; ")
 }
 
+// OptionError is an invalid value given to New or Execute through an option, or to New through
+// an environment variable. A command can use Option to name its own flag for the value.
+type OptionError struct {
+	// Option is the option that received the value, such as "WithBaseURL", or the environment
+	// variable that contained it, such as "TOGETHER_BASE_URL".
+	Option string
+	// Value is the invalid value as text, with the password of a URL replaced. It is empty for
+	// an API key, which no error contains, and for a nil argument.
+	Value string
+	// Err describes the problem and what to do, without naming the option, such as
+	// "invalid retry count 11: use 0 to 10".
+	Err error
+}
+
+// Error returns the message of Err, after the variable's name for a value from the
+// environment.
+func (e *OptionError) Error() string {
+	if e.Option == EnvAPIKey || e.Option == EnvBaseURL {
+		return e.Option + ": " + e.Err.Error()
+	}
+	return e.Err.Error()
+}
+
+// Unwrap returns Err.
+func (e *OptionError) Unwrap() error { return e.Err }
+
 // CodeError is the error output of code that raised an exception. Result.Err returns it.
 type CodeError struct {
 	// SessionID is the session that ran the code.

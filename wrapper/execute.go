@@ -2,6 +2,7 @@ package wrapper
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -41,11 +42,13 @@ func newExecuteRequest(code string, opts []ExecuteOption) (generated.ExecuteRequ
 func WithSessionID(id string) ExecuteOption {
 	return func(r *executeRequest) error {
 		if id == "" {
-			return fmt.Errorf("WithSessionID: session id is empty; omit the option to start a new session")
+			return &OptionError{Option: "WithSessionID",
+				Err: errors.New("session id is empty: omit the option to start a new session")}
 		}
 		if strings.IndexFunc(id, isSpaceOrControl) >= 0 || !utf8.ValidString(id) {
-			return fmt.Errorf("WithSessionID: session id %s contains a space, a control character or "+
-				"invalid UTF-8; pass the id as the server returned it", quoteShort(id))
+			return &OptionError{Option: "WithSessionID", Value: id,
+				Err: fmt.Errorf("invalid session id %s: it contains a space, a control character or "+
+					"invalid UTF-8: pass the id as the server returned it", quoteShort(id))}
 		}
 		r.body.SessionID = &id
 		return nil
@@ -55,10 +58,12 @@ func WithSessionID(id string) ExecuteOption {
 // WithFile uploads a file to the session before the code runs. Content that is valid UTF-8 is
 // sent with the "string" encoding, anything else as "base64".
 func WithFile(name string, content []byte) ExecuteOption {
-	if utf8.Valid(content) {
-		return WithTextFile(name, string(content))
+	return func(r *executeRequest) error {
+		if utf8.Valid(content) {
+			return r.addFile("WithFile", name, generated.FileEncodingString, string(content))
+		}
+		return r.addFile("WithFile", name, generated.FileEncodingBase64, base64.StdEncoding.EncodeToString(content))
 	}
-	return WithBinaryFile(name, content)
 }
 
 // WithTextFile uploads a text file with the "string" encoding. The content must be valid UTF-8,
@@ -66,10 +71,11 @@ func WithFile(name string, content []byte) ExecuteOption {
 func WithTextFile(name, content string) ExecuteOption {
 	return func(r *executeRequest) error {
 		if !utf8.ValidString(content) {
-			return fmt.Errorf("WithTextFile: content of %s is not valid UTF-8 at byte %d; use WithBinaryFile",
-				quoteShort(name), invalidUTF8Offset([]byte(content)))
+			return &OptionError{Option: "WithTextFile", Value: name,
+				Err: fmt.Errorf("content of file %s is not valid UTF-8 at byte %d: upload it with the "+
+					"base64 encoding of WithBinaryFile", quoteShort(name), invalidUTF8Offset([]byte(content)))}
 		}
-		return r.addFile(name, generated.FileEncodingString, content)
+		return r.addFile("WithTextFile", name, generated.FileEncodingString, content)
 	}
 }
 
@@ -77,18 +83,26 @@ func WithTextFile(name, content string) ExecuteOption {
 // content.
 func WithBinaryFile(name string, content []byte) ExecuteOption {
 	return func(r *executeRequest) error {
-		return r.addFile(name, generated.FileEncodingBase64, base64.StdEncoding.EncodeToString(content))
+		return r.addFile("WithBinaryFile", name, generated.FileEncodingBase64,
+			base64.StdEncoding.EncodeToString(content))
 	}
 }
 
-func (r *executeRequest) addFile(name string, encoding generated.FileEncoding, content string) error {
+// addFile adds a file to the request, or returns an *OptionError for option when the name is
+// empty, invalid or already taken.
+func (r *executeRequest) addFile(option, name string, encoding generated.FileEncoding, content string) error {
+	var problem error
 	switch {
 	case name == "":
-		return fmt.Errorf("file name is empty")
+		problem = errors.New("file name is empty: give each file a name")
 	case !utf8.ValidString(name) || strings.IndexFunc(name, isControl) >= 0:
-		return fmt.Errorf("file name %s contains a control character or invalid UTF-8", quoteShort(name))
+		problem = fmt.Errorf("invalid file name %s: it contains a control character or invalid UTF-8",
+			quoteShort(name))
 	case r.names[name]:
-		return fmt.Errorf("file %s is given twice", quoteShort(name))
+		problem = fmt.Errorf("file %s is given twice: give each file its own name", quoteShort(name))
+	}
+	if problem != nil {
+		return &OptionError{Option: option, Value: name, Err: problem}
 	}
 	if r.names == nil {
 		r.names = make(map[string]bool)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -122,8 +123,8 @@ func defaultConfig() *config {
 // printable ASCII without spaces.
 func WithAPIKey(key string) Option {
 	return func(c *config) error {
-		if err := checkAPIKey(key, "WithAPIKey"); err != nil {
-			return err
+		if err := checkAPIKey(key); err != nil {
+			return &OptionError{Option: "WithAPIKey", Err: err}
 		}
 		c.apiKey, c.apiKeySet = newSecret(key), true
 		return nil
@@ -131,14 +132,15 @@ func WithAPIKey(key string) Option {
 }
 
 // checkAPIKey rejects keys that cannot be sent in a header. The error never quotes the key.
-func checkAPIKey(key, source string) error {
+func checkAPIKey(key string) error {
 	if key == "" {
-		return fmt.Errorf("%s: API key is empty; pass the key, or omit it to send no Authorization header", source)
+		return errors.New("API key is empty: pass the key, or leave the key unset to send no " +
+			"Authorization header")
 	}
 	for i := 0; i < len(key); i++ {
 		if key[i] <= ' ' || key[i] >= 0x7f {
-			return fmt.Errorf("%s: API key contains a space, control or non-ASCII character at byte %d; "+
-				"set the key without surrounding whitespace or line breaks", source, i)
+			return fmt.Errorf("invalid API key: it contains a space, control or non-ASCII character "+
+				"at byte %d: set the key without surrounding whitespace or line breaks", i)
 		}
 	}
 	return nil
@@ -160,7 +162,12 @@ func WithBaseURL(rawURL string) Option {
 	}
 }
 
-func parseBaseURL(rawURL, source string) (*url.URL, error) {
+// baseURLHint ends the errors of parseBaseURL.
+const baseURLHint = "use an absolute http or https URL, such as http://127.0.0.1:8080"
+
+// parseBaseURL parses a base URL and returns it without a trailing slash, or an *OptionError
+// for option, the option or variable that held rawURL. No error shows the URL's password.
+func parseBaseURL(rawURL, option string) (*url.URL, error) {
 	u, err := url.Parse(strings.TrimSpace(rawURL))
 	if err != nil {
 		// The message of a *url.Error repeats the URL with any password in it.
@@ -168,20 +175,25 @@ func parseBaseURL(rawURL, source string) (*url.URL, error) {
 		if errors.As(err, &urlErr) {
 			err = urlErr.Err
 		}
-		return nil, fmt.Errorf("%s: invalid base URL %s: %v; use a URL such as http://127.0.0.1:8080",
-			source, quoteShort(hideUserinfo(rawURL)), err)
+		safeURL := hideUserinfo(rawURL)
+		return nil, &OptionError{Option: option, Value: safeURL,
+			Err: fmt.Errorf("invalid base URL %s: %v: %s", quoteShort(safeURL), err, baseURLHint)}
 	}
 	safeURL := u.Redacted() // the password replaced
+	var problem string
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("%s: base URL %q must start with http:// or https://", source, safeURL)
+		problem = "the scheme must be http or https"
 	case u.Host == "":
-		return nil, fmt.Errorf("%s: base URL %q has no host", source, safeURL)
+		problem = "missing host"
 	case u.User != nil:
-		return nil, fmt.Errorf("%s: base URL %q contains credentials; remove them and pass the key "+
-			"with WithAPIKey or %s", source, safeURL, EnvAPIKey)
+		problem = "it contains credentials, which must go in the API key instead"
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return nil, fmt.Errorf("%s: base URL %q must not have a query or fragment", source, safeURL)
+		problem = "it has a query or fragment"
+	}
+	if problem != "" {
+		return nil, &OptionError{Option: option, Value: safeURL,
+			Err: fmt.Errorf("invalid base URL %s: %s: %s", quoteShort(safeURL), problem, baseURLHint)}
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = strings.TrimRight(u.RawPath, "/")
@@ -205,7 +217,8 @@ func hideUserinfo(rawURL string) string {
 func WithHTTPClient(client *http.Client) Option {
 	return func(c *config) error {
 		if client == nil {
-			return errors.New("WithHTTPClient: client is nil; omit the option to use a default client")
+			return &OptionError{Option: "WithHTTPClient",
+				Err: errors.New("HTTP client is nil: omit the option to use a default client")}
 		}
 		copied := *client
 		c.httpClient = &copied
@@ -219,7 +232,9 @@ func WithHTTPClient(client *http.Client) Option {
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d < 0 {
-			return fmt.Errorf("WithTimeout: timeout %v is negative; use 0 for no per-attempt timeout", d)
+			return &OptionError{Option: "WithTimeout", Value: d.String(),
+				Err: fmt.Errorf("invalid timeout %v: use a positive duration, or 0 for no per-attempt "+
+					"timeout", d)}
 		}
 		c.timeout = d
 		return nil
@@ -232,7 +247,8 @@ func WithTimeout(d time.Duration) Option {
 func WithMaxRetries(n int) Option {
 	return func(c *config) error {
 		if n < 0 || n > maxMaxRetries {
-			return fmt.Errorf("WithMaxRetries: %d retries is out of range; use 0 to %d", n, maxMaxRetries)
+			return &OptionError{Option: "WithMaxRetries", Value: strconv.Itoa(n),
+				Err: fmt.Errorf("invalid retry count %d: use 0 to %d", n, maxMaxRetries)}
 		}
 		c.maxRetries = n
 		return nil
@@ -245,7 +261,8 @@ func WithMaxRetries(n int) Option {
 func WithMaxResponseBytes(n int64) Option {
 	return func(c *config) error {
 		if n <= 0 {
-			return fmt.Errorf("WithMaxResponseBytes: limit %d must be positive", n)
+			return &OptionError{Option: "WithMaxResponseBytes", Value: strconv.FormatInt(n, 10),
+				Err: fmt.Errorf("invalid response size limit %d: use a positive number of bytes", n)}
 		}
 		c.maxResponseBytes = n
 		return nil
@@ -257,8 +274,8 @@ func WithMaxResponseBytes(n int64) Option {
 func WithValidation(mode ValidationMode) Option {
 	return func(c *config) error {
 		if mode < ValidationStrict || mode > ValidationOff {
-			return fmt.Errorf("WithValidation: unknown mode %d; use ValidationStrict, ValidationReport "+
-				"or ValidationOff", int(mode))
+			return &OptionError{Option: "WithValidation", Value: strconv.Itoa(int(mode)),
+				Err: fmt.Errorf("invalid validation mode %d: use strict, report or off", int(mode))}
 		}
 		c.validation = mode
 		return nil
@@ -272,7 +289,8 @@ func WithValidation(mode ValidationMode) Option {
 func WithLogger(logger *slog.Logger) Option {
 	return func(c *config) error {
 		if logger == nil {
-			return errors.New("WithLogger: logger is nil; omit the option to log nothing")
+			return &OptionError{Option: "WithLogger",
+				Err: errors.New("logger is nil: omit the option to log nothing")}
 		}
 		c.logger = logger
 		return nil
@@ -283,7 +301,8 @@ func WithLogger(logger *slog.Logger) Option {
 func WithMiddleware(m Middleware) Option {
 	return func(c *config) error {
 		if m == nil {
-			return errors.New("WithMiddleware: middleware is nil")
+			return &OptionError{Option: "WithMiddleware",
+				Err: errors.New("middleware is nil: pass a function, or omit the option")}
 		}
 		c.middleware = append(c.middleware, m)
 		return nil
@@ -296,11 +315,14 @@ func WithUserAgent(product string) Option {
 	return func(c *config) error {
 		product = strings.TrimSpace(product)
 		if product == "" {
-			return errors.New("WithUserAgent: product is empty")
+			return &OptionError{Option: "WithUserAgent",
+				Err: errors.New("User-Agent product is empty: pass a token such as my-tool/1.2")}
 		}
 		for _, r := range product {
 			if r < ' ' || r >= 0x7f {
-				return fmt.Errorf("WithUserAgent: product %q contains a control or non-ASCII character", product)
+				return &OptionError{Option: "WithUserAgent", Value: product,
+					Err: fmt.Errorf("invalid User-Agent product %q: it contains a control or non-ASCII "+
+						"character: use printable ASCII such as my-tool/1.2", product)}
 			}
 		}
 		c.userAgent = product + " " + defaultUserAgent

@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -217,20 +216,37 @@ func (c *cli) newClient(t *target, rec *recorder) (*wrapper.Client, error) {
 	return client, nil
 }
 
-// configError rewords an error of wrapper.New for the command line: it names the flag or
-// variable that holds the invalid value instead of the wrapper's option.
+// optionSources names, for each wrapper option that the command sets from a flag, the flag.
+// The base URL and the API key come from a flag or a variable, which the target names.
+var optionSources = map[string]string{
+	"WithTimeout":    "--timeout",
+	"WithMaxRetries": "--max-retries",
+	"WithValidation": "--validation",
+	"WithSessionID":  "--session",
+	"WithFile":       "--upload",
+}
+
+// configError turns an error of wrapper.New or of an execute option into a usage error that
+// names the flag or variable that held the invalid value.
 func configError(err error, t *target) error {
 	if errors.Is(err, wrapper.ErrInsecureHTTP) {
 		return insecureHTTPError(t.baseURL)
 	}
-	names := strings.NewReplacer(
-		"WithBaseURL", t.baseURLSource,
-		"WithAPIKey", t.apiKeySource,
-		"WithTimeout", "--timeout",
-		"WithMaxRetries", "--max-retries",
-		"WithValidation", "--validation",
-	)
-	return usageError(errors.New(names.Replace(err.Error())))
+	var optErr *wrapper.OptionError
+	if !errors.As(err, &optErr) {
+		return usageError(err)
+	}
+	source := optionSources[optErr.Option]
+	switch optErr.Option {
+	case "WithBaseURL":
+		source = t.baseURLSource
+	case "WithAPIKey":
+		source = t.apiKeySource
+	}
+	if source == "" {
+		return usageError(err)
+	}
+	return usageErrorf("%s: %v", source, optErr)
 }
 
 // insecureHTTPError is the usage error for an API key that would travel over plain HTTP to

@@ -66,10 +66,25 @@ func TestNewClientRefusesKeyOverPlainHTTP(t *testing.T) {
 
 func TestConfigErrorNamesSource(t *testing.T) {
 	c := newTestCLI(t, nil)
-	query := &target{baseURL: "http://127.0.0.1:8080/v1?x=1", baseURLSource: "TOGETHER_BASE_URL"}
-	_, err := c.newClient(query, nil)
-	if err == nil || !strings.HasPrefix(err.Error(), "TOGETHER_BASE_URL: ") {
-		t.Errorf("error = %v, want it to start with the variable's name", err)
+	tests := []struct {
+		name   string
+		target *target
+		want   string
+	}{
+		{"base URL from variable", &target{baseURL: "http://127.0.0.1:8080/v1?x=1",
+			baseURLSource: "TOGETHER_BASE_URL"}, `TOGETHER_BASE_URL: invalid base URL "http://127.0.0.1:8080/v1?x=1"`},
+		{"API key from variable", &target{baseURL: "http://127.0.0.1:8080/v1", apiKey: "a b",
+			apiKeySource: "TOGETHER_API_KEY"}, "TOGETHER_API_KEY: invalid API key: it contains a space"},
+		{"API key from flag", &target{baseURL: "http://127.0.0.1:8080/v1", apiKey: "a\tb",
+			apiKeySource: "--api-key"}, "--api-key: invalid API key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.newClient(tt.target, nil)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("error = %v, want it to start with %q", err, tt.want)
+			}
+		})
 	}
 }
 

@@ -150,8 +150,8 @@ func uploadOptions(paths []string) ([]wrapper.ExecuteOption, error) {
 }
 
 // executeError maps an error of Execute. An unknown or expired session is a failed
-// execution, which the reference server reports as a 404 with the failure shape. Errors of
-// no wrapper type come from invalid arguments, such as a session id with spaces.
+// execution, which the reference server reports as a 404 with the failure shape. Other errors
+// of no response type come from invalid arguments, such as a session id with spaces.
 func (c *cli) executeError(err error, f execFlags, t *target, rec *recorder) error {
 	if failed, ok := sessionNotFound(err, f.session != ""); ok {
 		if f.json {
@@ -178,7 +178,7 @@ func (c *cli) executeError(err error, f execFlags, t *target, rec *recorder) err
 	case errors.As(err, &apiErr), errors.As(err, &invalidErr), errors.Is(err, context.Canceled):
 		return err
 	}
-	return usageError(err)
+	return configError(err, t)
 }
 
 // sessionNotFound reports whether err is a 404 to an execute in a given session whose body

@@ -381,18 +381,18 @@ func TestExecUsageErrors(t *testing.T) {
 		{"duplicate upload", []string{"exec", "--upload", first, "--upload", second, "1"},
 			`would both be named "data.csv"`},
 		{"session with space", []string{"--base-url", unused, "exec", "--session", "a b", "1"},
-			"contains a space"},
+			`--session: invalid session id "a b": it contains a space`},
 		{"unknown flag", []string{"exec", "--bogus", "1"}, "exec: flag provided but not defined: -bogus"},
 		{"bad validation", []string{"--validation", "loose", "--base-url", unused, "exec", "1"},
 			`--validation: invalid validation mode "loose"`},
 		{"retries out of range", []string{"--max-retries", "11", "--base-url", unused, "exec", "1"},
-			"--max-retries: 11 retries is out of range"},
+			"--max-retries: invalid retry count 11: use 0 to 10"},
 		{"bad timeout", []string{"exec", "--timeout", "soon", "1"}, "invalid value \"soon\" for flag -timeout"},
 		{"local and base URL", []string{"--local", "--base-url", unused, "exec", "1"}, "--local and --base-url"},
 		{"code not UTF-8", []string{"--base-url", unused, "exec", "print('\xff')"},
 			"code is not valid UTF-8 at byte 7"},
 		{"bad base URL", []string{"--base-url", "ftp://127.0.0.1/v1", "exec", "1"},
-			`--base-url: base URL "ftp://127.0.0.1/v1" must start with http://`},
+			`--base-url: invalid base URL "ftp://127.0.0.1/v1": the scheme must be http or https`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
