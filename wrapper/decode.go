@@ -388,6 +388,23 @@ func (w *wireSession) session(pointer string) (Session, error) {
 	return s, nil
 }
 
+// failureErrors returns the items of "errors" when body has the spec's failure shape: a JSON
+// object whose "data" is null or absent and whose "errors" is a non-empty array. It returns nil
+// for any other body, such as an HTML page, a truncated body or {"detail": "Not Found"}.
+func failureErrors(body []byte) []generated.ResponseError {
+	var wire struct {
+		Data   json.RawMessage           `json:"data"`
+		Errors []generated.ResponseError `json:"errors"`
+	}
+	if !utf8.Valid(body) || json.Unmarshal(body, &wire) != nil {
+		return nil
+	}
+	if (len(wire.Data) > 0 && string(wire.Data) != "null") || len(wire.Errors) == 0 {
+		return nil
+	}
+	return wire.Errors
+}
+
 // errorItemMessage returns an item of "errors" as one message: a string as it is, an object by
 // its "message" field when that is a string, and anything else as its JSON text.
 func errorItemMessage(item generated.ResponseError) string {

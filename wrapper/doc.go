@@ -29,14 +29,24 @@
 // codes:
 //
 //   - *APIError: no usable HTTP response. StatusCode is 0 for a transport failure (refused
-//     connection, timeout, cancellation) and the status for a response outside 2xx. A 404 on a
-//     /tci/ path matches ErrEndpointNotFound. Timeouts and cancellations match
-//     context.DeadlineExceeded and context.Canceled with errors.Is.
+//     connection, timeout, cancellation) and the status for a response outside 2xx. When the
+//     body of such a response has the failure shape {"data": null, "errors": [...]}, Errors
+//     holds its items, such as the reference server's 404 session_not_found for an unknown,
+//     expired or ended session. A 404 on a /tci/ path with any other body matches
+//     ErrEndpointNotFound. Timeouts and cancellations match context.DeadlineExceeded and
+//     context.Canceled with errors.Is.
 //   - *InvalidResponseError: a 2xx response that cannot be used because it is empty, truncated,
 //     too large (ErrResponseTooLarge), not JSON, not UTF-8, of the wrong content type or
 //     against the spec. Violations lists each problem with a JSON pointer.
 //   - *FailedError: the server responded with 2xx and reported failure in "errors".
 //   - *CodeError, from Result.Err: the code ran and raised an exception.
+//
+// A server reports failure in "errors" with a 2xx status, which yields a *FailedError, or with
+// another status, which yields an *APIError with Errors set. Both types have Errors and
+// Messages. An *APIError never wraps a *FailedError, so the status alone decides the group and
+// a switch over the types classifies an error the same way in any order. A 401, 429 or 503
+// that carries errors thus stays a request error, which a retry or a new key may fix, and is
+// never mistaken for a failed execution.
 //
 // An invalid value given to an option, or to New through TOGETHER_API_KEY or TOGETHER_BASE_URL,
 // is an *OptionError, whose Option names where the value came from and whose message names

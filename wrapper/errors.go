@@ -17,8 +17,10 @@ import (
 
 // Sentinel errors, matched with errors.Is through the error types below.
 var (
-	// ErrEndpointNotFound is the cause of an *APIError for a 404 on a /tci/ path: the base URL
-	// serves no Code Interpreter API.
+	// ErrEndpointNotFound is the cause of an *APIError for a 404 on a /tci/ path whose body is
+	// not the spec's failure shape, such as an HTML page, an empty body or {"detail": "Not
+	// Found"}: the base URL serves no Code Interpreter API. A 404 in the failure shape, such as
+	// the reference server's session_not_found, is an error that the server reported instead.
 	ErrEndpointNotFound = errors.New("no Code Interpreter endpoint at this base URL")
 
 	// ErrResponseTooLarge is the cause of an *InvalidResponseError for a body over the
@@ -38,8 +40,11 @@ const maxErrorBodyBytes = 64 << 10
 // is 0 and Err is the transport error, such as a refused connection or a timeout) or the server
 // responded with a status outside 2xx.
 //
-// Err is also set for a 404 on a /tci/ path, to ErrEndpointNotFound. Timeouts and cancellations
-// match context.DeadlineExceeded and context.Canceled with errors.Is.
+// A body outside 2xx in the spec's failure shape, {"data": null, "errors": [...]}, is an error
+// that the server reported, such as an unknown session or a missing token. Errors then holds
+// its items, and Error shows their messages instead of the body. Err is ErrEndpointNotFound for
+// a 404 on a /tci/ path with any other body. Timeouts and cancellations match
+// context.DeadlineExceeded and context.Canceled with errors.Is.
 type APIError struct {
 	// Method and URL are those of the request, such as "POST" and
 	// "https://api.together.ai/v1/tci/execute".
@@ -60,6 +65,9 @@ type APIError struct {
 	Header http.Header
 	// Body is the start of the response body, at most 64 KiB.
 	Body []byte
+	// Errors are the items of "errors" when Body has the failure shape: a JSON object whose
+	// "data" is null or absent and whose "errors" is a non-empty array. Otherwise Errors is nil.
+	Errors []generated.ResponseError
 	// Err is the cause: the transport error, ErrEndpointNotFound, or nil.
 	Err error
 
@@ -79,7 +87,9 @@ func (e *APIError) Error() string {
 		if e.Status == "" {
 			fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 		}
-		if short := shortBody(e.Body, e.Header.Get("Content-Type")); short != "" {
+		if len(e.Errors) > 0 {
+			b.WriteString(": " + joinMessages(e.Messages()))
+		} else if short := shortBody(e.Body, e.Header.Get("Content-Type")); short != "" {
 			b.WriteString(": " + short)
 		}
 		if e.StatusCode != 0 && e.Err != nil && !errors.Is(e.Err, ErrEndpointNotFound) {
@@ -97,6 +107,9 @@ func (e *APIError) Error() string {
 
 // Unwrap returns Err.
 func (e *APIError) Unwrap() error { return e.Err }
+
+// Messages returns one line per item of Errors, as FailedError.Messages does.
+func (e *APIError) Messages() []string { return errorMessages(e.Errors) }
 
 // InvalidResponseError is a 2xx response that cannot be used: its body is empty, truncated,
 // over the size limit, not JSON, not valid UTF-8, declared with the wrong content type, or
@@ -150,7 +163,8 @@ func (e *InvalidResponseError) Error() string {
 func (e *InvalidResponseError) Unwrap() error { return e.Err }
 
 // FailedError is a 2xx response whose body reports failure instead of a result: a failed
-// execution ("data": null with "errors" set), or a session list with errors.
+// execution ("data": null with "errors" set), or a session list with errors. The same body with
+// a status outside 2xx is an *APIError with Errors set, which does not wrap a FailedError.
 type FailedError struct {
 	// Operation is the operation that failed.
 	Operation validate.Operation
@@ -160,9 +174,11 @@ type FailedError struct {
 
 // Messages returns one line per item of Errors: a string item as it is, an object item by its
 // "message" field when that is a string, and as compact JSON otherwise.
-func (e *FailedError) Messages() []string {
-	messages := make([]string, len(e.Errors))
-	for i, item := range e.Errors {
+func (e *FailedError) Messages() []string { return errorMessages(e.Errors) }
+
+func errorMessages(items []generated.ResponseError) []string {
+	messages := make([]string, len(items))
+	for i, item := range items {
 		messages[i] = errorItemMessage(item)
 	}
 	return messages
@@ -178,14 +194,19 @@ func (e *FailedError) Error() string {
 	if len(messages) == 0 {
 		return summary + " without error details"
 	}
-	for i := range messages {
-		messages[i] = truncate(oneLine(messages[i]), 200)
+	return summary + ": " + joinMessages(messages)
+}
+
+// joinMessages returns up to five messages on one line, each cut to 200 bytes.
+func joinMessages(messages []string) string {
+	listed := make([]string, 0, maxViolationsInMessage+1)
+	for _, m := range messages[:min(len(messages), maxViolationsInMessage)] {
+		listed = append(listed, truncate(oneLine(m), 200))
 	}
 	if len(messages) > maxViolationsInMessage {
-		more := fmt.Sprintf("and %d more", len(messages)-maxViolationsInMessage)
-		messages = append(messages[:maxViolationsInMessage], more)
+		listed = append(listed, fmt.Sprintf("and %d more", len(messages)-maxViolationsInMessage))
 	}
-	return summary + ": " + strings.Join(messages, "; ")
+	return strings.Join(listed, "; ")
 }
 
 // OptionError is an invalid value given to New or Execute through an option, or to New through

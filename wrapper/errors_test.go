@@ -3,10 +3,15 @@ package wrapper
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tcikit/tci/server"
 )
 
 func TestAPIErrorFromResponse(t *testing.T) {
@@ -114,5 +119,161 @@ func TestUnauthorizedWithoutKeySaysHow(t *testing.T) {
 	_, err = keyed.ListSessions(context.Background())
 	if err == nil || strings.Contains(err.Error(), "no API key") {
 		t.Errorf("error with a key = %v, want no hint about a missing key", err)
+	}
+}
+
+// startReference serves the reference server on loopback and returns its base URL.
+func startReference(t *testing.T, options ...server.Option) string {
+	t.Helper()
+	srv, err := server.New(options...)
+	if err != nil {
+		t.Fatalf("server.New: %v", err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		if err := srv.Close(); err != nil {
+			t.Errorf("close the reference server: %v", err)
+		}
+	})
+	return hs.URL + server.BasePath
+}
+
+func TestUnknownSessionIsServerReported(t *testing.T) {
+	baseURL := startReference(t)
+	c, _ := newClient(t, baseURL)
+
+	_, err := c.Execute(context.Background(), "print(1)", WithSessionID("ses_unknown"))
+	apiErr := asAPIError(t, err)
+	if apiErr.StatusCode != http.StatusNotFound {
+		t.Errorf("StatusCode = %d, want 404", apiErr.StatusCode)
+	}
+	if errors.Is(err, ErrEndpointNotFound) {
+		t.Error("an unknown session matches ErrEndpointNotFound")
+	}
+	var failed *FailedError
+	if errors.As(err, &failed) {
+		t.Error("a 404 reaches a *FailedError, which is only for 2xx responses")
+	}
+	if len(apiErr.Errors) != 1 {
+		t.Fatalf("Errors = %v, want the server's one error", apiErr.Errors)
+	}
+	detail, detailErr := apiErr.Errors[0].AsErrorDetail()
+	if detailErr != nil || detail["code"] != "session_not_found" {
+		t.Errorf("Errors[0] = %v, %v; want code session_not_found", detail, detailErr)
+	}
+	messages := apiErr.Messages()
+	if len(messages) != 1 || !strings.HasPrefix(messages[0], `session "ses_unknown" not found`) {
+		t.Errorf("Messages = %q, want the server's message", messages)
+	}
+	want := "POST " + baseURL + `/tci/execute: 404 Not Found: session "ses_unknown" not found`
+	if !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Error() = %q, want it to start with %q", err, want)
+	}
+	for _, unwanted := range []string{"removed in 2026-09", `"data"`} {
+		if strings.Contains(err.Error(), unwanted) {
+			t.Errorf("Error() = %q contains %q", err, unwanted)
+		}
+	}
+}
+
+func TestReferenceUnknownPathIsServerReported(t *testing.T) {
+	baseURL := startReference(t)
+	// The API lives under /v1, so the server's root serves no operation.
+	c, _ := newClient(t, strings.TrimSuffix(baseURL, server.BasePath))
+
+	_, err := c.ListSessions(context.Background())
+	apiErr := asAPIError(t, err)
+	if errors.Is(err, ErrEndpointNotFound) || strings.Contains(err.Error(), "removed in 2026-09") {
+		t.Errorf("error = %v, want the server's own message without the hint", err)
+	}
+	if !strings.Contains(err.Error(), "404 Not Found: no API operation at GET") {
+		t.Errorf("Error() = %q, want the server's message", err)
+	}
+	if len(apiErr.Errors) != 1 {
+		t.Errorf("Errors = %v, want one", apiErr.Errors)
+	}
+}
+
+func TestReferenceMissingTokenIsServerReported(t *testing.T) {
+	baseURL := startReference(t, server.WithToken("reference-token"))
+	c, err := New(WithBaseURL(baseURL), WithEnvironment(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = c.ListSessions(context.Background())
+	apiErr := asAPIError(t, err)
+	if apiErr.StatusCode != http.StatusUnauthorized || len(apiErr.Errors) == 0 {
+		t.Fatalf("error = %v, want a 401 with the server's errors", err)
+	}
+	if !strings.Contains(err.Error(), "no API key was sent") {
+		t.Errorf("Error() = %q, want the hint about the missing key", err)
+	}
+}
+
+func TestNotFoundBodyDecidesHint(t *testing.T) {
+	tests := []struct {
+		name        string
+		contentType string
+		body        string
+		reported    []string // messages when the body is a failure, nil otherwise
+	}{
+		{"HTML page", "text/html", "<html><title>404 Not Found</title></html>", nil},
+		{"empty body", "", "", nil},
+		{"detail object", "application/json", `{"detail":"Not Found"}`, nil},
+		{"empty errors", "application/json", `{"data":null,"errors":[]}`, nil},
+		{"errors not an array", "application/json", `{"data":null,"errors":"gone"}`, nil},
+		{"data set", "application/json", `{"data":{},"errors":["gone"]}`, nil},
+		{"truncated failure", "application/json", `{"data":null,"errors":["gone"`, nil},
+		{"failure", "application/json", `{"data":null,"errors":[{"code":"session_not_found",` +
+			`"message":"session gone"}]}`, []string{"session gone"}},
+		{"failure without data", "application/json", `{"errors":["gone"]}`, []string{"gone"}},
+		{"failure as text/plain", "text/plain", `{"data":null,"errors":["gone",{"code":"x"}]}`,
+			[]string{"gone", `{"code":"x"}`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if tt.contentType != "" {
+					w.Header().Set("Content-Type", tt.contentType)
+				}
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = io.WriteString(w, tt.body)
+			})
+			c, _ := newClient(t, srv.URL)
+			_, err := c.Execute(context.Background(), "1", WithSessionID("ses_a"))
+			apiErr := asAPIError(t, err)
+
+			reported := tt.reported != nil
+			if got := errors.Is(err, ErrEndpointNotFound); got == reported {
+				t.Errorf("errors.Is(ErrEndpointNotFound) = %v for %s", got, tt.body)
+			}
+			if got := strings.Contains(err.Error(), "removed in 2026-09"); got == reported {
+				t.Errorf("Error() = %q: hint shown %v, want %v", err, got, !reported)
+			}
+			if got := apiErr.Messages(); !slices.Equal(got, tt.reported) {
+				t.Errorf("Messages = %q, want %q", got, tt.reported)
+			}
+			if reported && !strings.Contains(err.Error(), "404 Not Found: "+strings.Join(tt.reported, "; ")) {
+				t.Errorf("Error() = %q, want the messages after the status", err)
+			}
+		})
+	}
+}
+
+func TestAPIErrorShowsFiveMessages(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"data":null,"errors":["a","b","c","d","e","f","g"]}`)
+	})
+	c, _ := newClient(t, srv.URL)
+	_, err := c.Execute(context.Background(), "1")
+	if apiErr := asAPIError(t, err); len(apiErr.Messages()) != 7 {
+		t.Errorf("Messages = %q, want all seven", apiErr.Messages())
+	}
+	if want := ": 400 Bad Request: a; b; c; d; e; and 2 more"; !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("Error() = %q, want it to end with %q", err, want)
 	}
 }

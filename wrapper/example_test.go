@@ -1,6 +1,7 @@
 package wrapper_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,12 +14,20 @@ import (
 )
 
 // exampleServer responds like a Code Interpreter server that ran print(6 * 7) and listed one
-// session, and with 404 on any other path.
+// session. It responds with 404 in the failure shape to an execute in session ses_gone, and
+// with a plain 404 on any other path.
 func exampleServer() *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		switch r.URL.Path {
 		case "/tci/execute":
+			body, _ := io.ReadAll(r.Body)
+			if bytes.Contains(body, []byte(`"session_id":"ses_gone"`)) {
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = io.WriteString(w, `{"data":null,"errors":[{"code":"session_not_found",`+
+					`"message":"session \"ses_gone\" not found"}]}`)
+				return
+			}
 			_, _ = io.WriteString(w, `{"data":{"session_id":"ses_abc","status":"success","outputs":[`+
 				`{"type":"stdout","data":"42\n"}]},"errors":null}`)
 		case "/tci/sessions":
@@ -129,4 +138,23 @@ func Example_errors() {
 	// Output:
 	// 404 true
 	// exit code 3
+}
+
+func ExampleAPIError_serverReported() {
+	srv := exampleServer()
+	defer srv.Close()
+	client, err := wrapper.New(wrapper.WithBaseURL(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	_, err = client.Execute(context.Background(), "print(1)", wrapper.WithSessionID("ses_gone"))
+	var apiErr *wrapper.APIError
+	if errors.As(err, &apiErr) && len(apiErr.Errors) > 0 {
+		fmt.Println(apiErr.StatusCode, apiErr.Messages())
+	}
+	fmt.Println(errors.Is(err, wrapper.ErrEndpointNotFound), "exit code", exitCode(err))
+	// Output:
+	// 404 [session "ses_gone" not found]
+	// false exit code 3
 }

@@ -48,6 +48,10 @@ func (e *echoServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid key "+auth, http.StatusUnauthorized)
 	case "404":
 		http.Error(w, "no route for "+auth, http.StatusNotFound)
+	case "404 failure":
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, `{"data":null,"errors":[{"code":"session_not_found","message":"`+auth+`"}]}`)
 	case "invalid":
 		w.Header().Set("X-Request-Id", "req-"+key)
 		writeJSON(w, `{"data":{"sessions":[{"id":"`+key+`","execute_count":1,"started_at":"`+key+`",`+
@@ -107,6 +111,9 @@ func TestKeyNeverLeaks(t *testing.T) {
 		if errors.As(err, &apiErr) {
 			record(name+" body", string(apiErr.Body))
 			record(name+" header", apiErr.Header)
+			record(name+" messages", apiErr.Messages())
+			raw, _ := json.Marshal(apiErr.Errors)
+			record(name+" errors", string(raw))
 		}
 		var invalidErr *InvalidResponseError
 		if errors.As(err, &invalidErr) {
@@ -125,7 +132,7 @@ func TestKeyNeverLeaks(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	for _, scenario := range []string{"401", "404", "invalid", "failed", "html", "slow"} {
+	for _, scenario := range []string{"401", "404", "404 failure", "invalid", "failed", "html", "slow"} {
 		echo.set(scenario)
 		_, err := strict.ListSessions(ctx)
 		recordErr(scenario, err)

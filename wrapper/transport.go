@@ -263,7 +263,8 @@ func (d *doer) transportError(req *http.Request, attempts int, a *attempt) *APIE
 	return e
 }
 
-// statusError returns the *APIError for a response outside 2xx, with the start of its body.
+// statusError returns the *APIError for a response outside 2xx, with the start of its body and
+// the errors that a body in the failure shape reports.
 func (d *doer) statusError(req *http.Request, attempts int, a *attempt) *APIError {
 	body, _ := io.ReadAll(io.LimitReader(a.resp.Body, maxErrorBodyBytes))
 	drainAndClose(a.resp.Body)
@@ -274,9 +275,10 @@ func (d *doer) statusError(req *http.Request, attempts int, a *attempt) *APIErro
 		RequestID: d.redact.string(requestID(h)), Attempts: attempts,
 		Header: d.redact.header(h), Body: d.redact.bytes(body),
 	}
+	e.Errors = failureErrors(e.Body)
 	e.RetryAfter, _ = serverWait(h, d.cfg.now())
 	switch {
-	case e.StatusCode == http.StatusNotFound && strings.Contains(req.URL.Path, "/tci/"):
+	case e.StatusCode == http.StatusNotFound && e.Errors == nil && strings.Contains(req.URL.Path, "/tci/"):
 		e.Err = ErrEndpointNotFound
 		e.hint = fmt.Sprintf("the Code Interpreter API does not exist at %s: the hosted service was "+
 			"removed in 2026-09, so set %s to a compatible server such as \"tci serve\"",
