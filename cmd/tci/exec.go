@@ -8,10 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/tcikit/tci/validate"
 	"github.com/tcikit/tci/wrapper"
 )
 
@@ -153,23 +155,23 @@ func uploadOptions(paths []string) ([]wrapper.ExecuteOption, error) {
 // execution, which the reference server reports as a 404 with the failure shape. Other errors
 // of no response type come from invalid arguments, such as a session id with spaces.
 func (c *cli) executeError(err error, f execFlags, t *target, rec *recorder) error {
-	if failed, ok := sessionNotFound(err, f.session != ""); ok {
-		if f.json {
-			_ = c.printJSON(rec.last(), t)
-		}
-		message := failed.Error()
-		if t.local != nil {
-			message += `; sessions of the local reference server end when tci exits, so run "tci serve" ` +
-				"and set TOGETHER_BASE_URL to reuse a session"
-		}
-		return failedError(errors.New(message))
-	}
 	var (
 		apiErr     *wrapper.APIError
 		invalidErr *wrapper.InvalidResponseError
 		failed     *wrapper.FailedError
 	)
 	switch {
+	case errors.As(err, &apiErr) && isSessionNotFound(apiErr, f.session):
+		if f.json {
+			_ = c.printJSON(rec.last(), t)
+		}
+		failed := &wrapper.FailedError{Operation: validate.ExecuteCode, Errors: apiErr.Errors}
+		message := failed.Error()
+		if t.local != nil {
+			message += `; sessions of the local reference server end when tci exits, so run "tci serve" ` +
+				"and set TOGETHER_BASE_URL to reuse a session"
+		}
+		return failedError(errors.New(message))
 	case errors.As(err, &failed):
 		if f.json {
 			_ = c.printJSON(rec.last(), t)
@@ -181,23 +183,11 @@ func (c *cli) executeError(err error, f execFlags, t *target, rec *recorder) err
 	return configError(err, t)
 }
 
-// sessionNotFound reports whether err is a 404 to an execute in a given session whose body
-// has the failure shape, and returns the failure. Without a session id a 404 means that the
-// base URL serves no Code Interpreter API, which the wrapper's error explains.
-//
-// TODO: drop this when the wrapper returns a *wrapper.FailedError for such a response. It
-// now reports it as wrapper.ErrEndpointNotFound with the hint about the hosted service.
-func sessionNotFound(err error, sessionGiven bool) (*wrapper.FailedError, bool) {
-	var apiErr *wrapper.APIError
-	if !sessionGiven || !errors.As(err, &apiErr) || apiErr.StatusCode != 404 {
-		return nil, false
-	}
-	_, decodeErr := wrapper.DecodeExecuteResponse(apiErr.Body)
-	var failed *wrapper.FailedError
-	if errors.As(decodeErr, &failed) {
-		return failed, true
-	}
-	return nil, false
+// isSessionNotFound reports whether apiErr is a 404 with errors that the server reported to an
+// execute in the given session. Without a session id nothing but the operation can be missing,
+// so such a 404 stays a request error.
+func isSessionNotFound(apiErr *wrapper.APIError, session string) bool {
+	return session != "" && apiErr.StatusCode == http.StatusNotFound && len(apiErr.Errors) > 0
 }
 
 // printOutputs writes the outputs in the order the code produced them: stdout text and the
