@@ -1,7 +1,6 @@
 package wrapper
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -11,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tcikit/tci/internal/syncbuffer"
 )
 
 // testKey is the API key of the tests. The redaction test uses its own canary.
@@ -86,25 +87,7 @@ func (c *counter) add() int { return int(c.n.Add(1)) }
 func (c *counter) get() int { return int(c.n.Load()) }
 
 // logBuffer returns a debug logger writing JSON lines into a buffer.
-func logBuffer() (*slog.Logger, *syncBuffer) {
-	buf := &syncBuffer{}
+func logBuffer() (*slog.Logger, *syncbuffer.Buffer) {
+	buf := &syncbuffer.Buffer{}
 	return slog.New(slog.NewJSONHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tcikit/tci/internal/syncbuffer"
 	"github.com/tcikit/tci/tcitest"
 )
 
@@ -22,7 +23,7 @@ func BenchmarkExecLocal(b *testing.B) {
 // command's own overhead plus one HTTP round trip and a trivial execute.
 func BenchmarkExecSession(b *testing.B) {
 	srv := tcitest.NewServer(b)
-	var stderr syncBuffer
+	var stderr syncbuffer.Buffer
 	code := run(b.Context(), []string{"--base-url", srv.URL(), "exec", "x = 1"}, strings.NewReader(""),
 		io.Discard, &stderr, fakeEnv(nil))
 	if code != exitOK {

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tcikit/tci/internal/syncbuffer"
 )
 
 var (
@@ -173,9 +175,9 @@ var localLine = regexp.MustCompile("running on the local reference server")
 
 // startWithStderr starts cmd with its stderr in the returned buffer, and kills it at the end
 // of the test if it still runs.
-func startWithStderr(t *testing.T, cmd *exec.Cmd) *syncBuffer {
+func startWithStderr(t *testing.T, cmd *exec.Cmd) *syncbuffer.Buffer {
 	t.Helper()
-	var stderr syncBuffer
+	var stderr syncbuffer.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcikit/tci/internal/syncbuffer"
 	"github.com/tcikit/tci/tcitest"
 )
 
@@ -52,7 +53,7 @@ func TestExecStreamsInOutputOrder(t *testing.T) {
 	t.Parallel()
 	code := "import sys\nprint('one')\nsys.stdout.flush()\nprint('two', file=sys.stderr)\n" +
 		"sys.stderr.flush()\nprint('three')"
-	var combined syncBuffer
+	var combined syncbuffer.Buffer
 	o := invocation{args: []string{"exec", code}, stdout: &combined, stderr: &combined}.run(t)
 	o.expectCode(t, exitOK)
 
@@ -229,7 +230,7 @@ func TestExecInterruptExits130(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var stderr syncBuffer
+	var stderr syncbuffer.Buffer
 	done := make(chan outcome, 1)
 	go func() {
 		done <- invocation{ctx: ctx, stderr: &stderr,

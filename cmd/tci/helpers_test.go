@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -10,9 +9,10 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/tcikit/tci/internal/syncbuffer"
 )
 
 // invocation is one in-process run of the CLI.
@@ -51,7 +51,7 @@ func (in invocation) run(t *testing.T) outcome {
 	if ctx == nil {
 		ctx = t.Context()
 	}
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuffer.Buffer
 	var out, errOut io.Writer = &stdout, &stderr
 	if in.stdout != nil {
 		out = in.stdout
@@ -77,27 +77,9 @@ func (o outcome) expectCode(t *testing.T, want int) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer that the command can write while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // waitForMatch polls the output in b until re matches it and returns the first submatch, or
 // the whole match when re has no group.
-func waitForMatch(t *testing.T, b *syncBuffer, re *regexp.Regexp, timeout time.Duration) string {
+func waitForMatch(t *testing.T, b *syncbuffer.Buffer, re *regexp.Regexp, timeout time.Duration) string {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {

@@ -7,12 +7,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tcikit/tci/internal/syncbuffer"
 )
 
 // serving is a "tci serve" or "tci proxy" that runs in-process until stop.
 type serving struct {
 	baseURL string
-	stderr  *syncBuffer
+	stderr  *syncbuffer.Buffer
 	stop    func() outcome
 }
 
@@ -21,7 +23,7 @@ type serving struct {
 func startServing(t *testing.T, env map[string]string, args ...string) *serving {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuffer.Buffer
 	done := make(chan outcome, 1)
 	go func() {
 		done <- invocation{args: args, env: env, ctx: ctx, stdout: &stdout, stderr: &stderr}.run(t)

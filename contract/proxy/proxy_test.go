@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcikit/tci/internal/syncbuffer"
 	"github.com/tcikit/tci/validate"
 )
 
@@ -70,9 +71,9 @@ func respondJSON(body string) http.HandlerFunc {
 
 // startProxy serves a Proxy for up on a loopback httptest server and returns its URL and the
 // log it writes.
-func startProxy(t *testing.T, up *upstream, options ...Option) (string, *syncBuffer) {
+func startProxy(t *testing.T, up *upstream, options ...Option) (string, *syncbuffer.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &syncbuffer.Buffer{}
 	logger, err := NewLogger(logs, LogFormatJSON, slog.LevelDebug)
 	if err != nil {
 		t.Fatal(err)
@@ -84,24 +85,6 @@ func startProxy(t *testing.T, up *upstream, options ...Option) (string, *syncBuf
 	front := httptest.NewServer(p)
 	t.Cleanup(front.Close)
 	return front.URL, logs
-}
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func post(t *testing.T, url, body string) (*http.Response, []byte) {
@@ -507,7 +490,7 @@ func TestLogNeverShowsToken(t *testing.T) {
 	for _, format := range []string{LogFormatText, LogFormatJSON} {
 		t.Run(format, func(t *testing.T) {
 			up := newUpstream(t, respondJSON(badSuccess))
-			logs := &syncBuffer{}
+			logs := &syncbuffer.Buffer{}
 			logger, err := NewLogger(logs, format, slog.LevelDebug)
 			if err != nil {
 				t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tcikit/tci/contract"
+	"github.com/tcikit/tci/internal/syncbuffer"
 	"github.com/tcikit/tci/server"
 )
 
@@ -31,7 +32,7 @@ func TestCheckThroughProxy(t *testing.T) {
 	upstream := startReferenceUpstream(t, server.WithToken(token))
 	for _, mode := range []Mode{ModeReport, ModeEnforce} {
 		t.Run(string(mode), func(t *testing.T) {
-			logs := &syncBuffer{}
+			logs := &syncbuffer.Buffer{}
 			logger, err := NewLogger(logs, LogFormatText, slog.LevelDebug)
 			if err != nil {
 				t.Fatal(err)
