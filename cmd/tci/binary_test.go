@@ -134,19 +134,7 @@ func TestBinaryServeStopsOnSignal(t *testing.T) {
 	for _, signal := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(signal.String(), func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(buildTCI(t), "serve", "--addr", "127.0.0.1:0")
-			cmd.Env = userEnv()
-			cmd.Dir = t.TempDir()
-			stdoutPipe, err := cmd.StdoutPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			stderr := startWithStderr(t, cmd)
-			line, err := bufio.NewReader(stdoutPipe).ReadString('\n')
-			if err != nil {
-				t.Fatalf("read the base URL: %v\nstderr:\n%s", err, stderr.String())
-			}
-			baseURL := strings.TrimPrefix(strings.TrimSpace(line), "TOGETHER_BASE_URL=")
+			cmd, baseURL, stderr := startServeBinary(t)
 
 			for i := range 2 {
 				o := tci(t, "--base-url", baseURL, "exec", "print("+strconv.Itoa(i)+")")
@@ -172,6 +160,25 @@ func TestBinaryServeStopsOnSignal(t *testing.T) {
 }
 
 var localLine = regexp.MustCompile("running on the local reference server")
+
+// startServeBinary starts "tci serve" on a random loopback port and returns the command, the
+// base URL it printed and its stderr.
+func startServeBinary(t *testing.T) (*exec.Cmd, string, *syncbuffer.Buffer) {
+	t.Helper()
+	cmd := exec.Command(buildTCI(t), "serve", "--addr", "127.0.0.1:0")
+	cmd.Env = userEnv()
+	cmd.Dir = t.TempDir()
+	stdoutPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := startWithStderr(t, cmd)
+	line, err := bufio.NewReader(stdoutPipe).ReadString('\n')
+	if err != nil {
+		t.Fatalf("read the base URL: %v\nstderr:\n%s", err, stderr.String())
+	}
+	return cmd, strings.TrimPrefix(strings.TrimSpace(line), "TOGETHER_BASE_URL="), stderr
+}
 
 // startWithStderr starts cmd with its stderr in the returned buffer, and kills it at the end
 // of the test if it still runs.
@@ -277,19 +284,7 @@ func expectGone(t *testing.T, pids []int) {
 
 func TestBinaryServeSecondSignalStopsAtOnce(t *testing.T) {
 	t.Parallel()
-	cmd := exec.Command(buildTCI(t), "serve", "--addr", "127.0.0.1:0")
-	cmd.Env = userEnv()
-	cmd.Dir = t.TempDir()
-	stdoutPipe, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stderr := startWithStderr(t, cmd)
-	line, err := bufio.NewReader(stdoutPipe).ReadString('\n')
-	if err != nil {
-		t.Fatalf("read the base URL: %v\nstderr:\n%s", err, stderr.String())
-	}
-	baseURL := strings.TrimPrefix(strings.TrimSpace(line), "TOGETHER_BASE_URL=")
+	cmd, baseURL, stderr := startServeBinary(t)
 
 	client := make(chan outcome, 1)
 	go func() { client <- tci(t, "--base-url", baseURL, "exec", "import time\ntime.sleep(60)") }()
@@ -308,7 +303,7 @@ func TestBinaryServeSecondSignalStopsAtOnce(t *testing.T) {
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	err = waitTimeout(t, cmd, 5*time.Second)
+	err := waitTimeout(t, cmd, 5*time.Second)
 	var exitErr *exec.ExitError
 	if !errors.As(err, &exitErr) {
 		t.Fatalf("serve after a second SIGINT: %v, want it killed by the signal", err)
