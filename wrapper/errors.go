@@ -66,7 +66,8 @@ type APIError struct {
 	// Body is the start of the response body, at most 64 KiB.
 	Body []byte
 	// Errors are the items of "errors" when Body has the failure shape: a JSON object whose
-	// "data" is null or absent and whose "errors" is a non-empty array. Otherwise Errors is nil.
+	// "data" is null or absent and whose "errors" is a non-empty array. Otherwise Errors is nil,
+	// as it is for a failure body longer than the 64 KiB that Body keeps.
 	Errors []generated.ResponseError
 	// Err is the cause: the transport error, ErrEndpointNotFound, or nil.
 	Err error

@@ -277,3 +277,20 @@ func TestAPIErrorShowsFiveMessages(t *testing.T) {
 		t.Errorf("Error() = %q, want it to end with %q", err, want)
 	}
 }
+
+func TestFailureBodyOverCapIsNotDecoded(t *testing.T) {
+	long := strings.Repeat("x", maxErrorBodyBytes)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, `{"data":null,"errors":["`+long+`"]}`)
+	})
+	c, _ := newClient(t, srv.URL)
+	_, err := c.ListSessions(context.Background())
+	if apiErr := asAPIError(t, err); apiErr.Errors != nil {
+		t.Errorf("Errors has %d items, want nil for a body cut at %d bytes", len(apiErr.Errors), maxErrorBodyBytes)
+	}
+	if !errors.Is(err, ErrEndpointNotFound) {
+		t.Errorf("error = %.200v, want ErrEndpointNotFound for a body that is no longer JSON", err)
+	}
+}
