@@ -76,7 +76,9 @@ func writeUploads(dir string, uploads []upload) error {
 	if len(uploads) == 0 {
 		return nil
 	}
-	root, err := os.OpenRoot(dir)
+	// os.OpenRoot opens dir without O_DIRECTORY, so it would block until a writer came if code
+	// replaced dir with a FIFO. The "/." makes the kernel reject anything but a directory.
+	root, err := os.OpenRoot(dir + string(filepath.Separator) + ".")
 	if err != nil {
 		return fmt.Errorf("open the session's working directory: %w; code in the session may have "+
 			"removed it, so start a new session", unwrapPathError(err))

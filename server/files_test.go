@@ -155,6 +155,38 @@ func TestUploadIntoRemovedDirectoryHidesPath(t *testing.T) {
 	}
 }
 
+func TestUploadIntoFIFOWorkDirFails(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	// Opening a FIFO blocks until a reader comes, which would hold the session forever.
+	id, _ := ts.execute(t, "", "import os, shutil\nwork = os.getcwd()\nos.chdir('..')\n"+
+		"shutil.rmtree(work)\nos.mkfifo(work)")
+	done := make(chan response, 1)
+	go func() {
+		body := []byte(`{"code": "1", "session_id": "` + id + `", ` +
+			`"files": [{"name": "a.txt", "encoding": "string", "content": "x"}]}`)
+		resp, err := ts.send(t, http.MethodPost, "/tci/execute", nil, body)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- resp
+	}()
+	select {
+	case resp := <-done:
+		errs := decodeFailure(t, resp, http.StatusBadRequest)
+		if msg := errs[0]["message"].(string); !strings.Contains(msg, "not a directory") {
+			t.Errorf("message = %q, want it to say the working directory is not a directory", msg)
+		}
+	case <-time.After(20 * time.Second):
+		// Open the FIFO for writing, which lets the blocked request, and so the cleanup, finish.
+		fifo, err := os.OpenFile(filepath.Join(ts.srv.root, id, "work"), os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if err == nil {
+			defer fifo.Close()
+		}
+		t.Fatal("the upload blocked on a FIFO in place of the working directory")
+	}
+}
+
 func TestUploadInvalidBase64(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t)
