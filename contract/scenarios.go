@@ -334,7 +334,7 @@ func checkSessionList(ctx context.Context, r *runner) error {
 		if s.ExecuteCount != 2 {
 			return fmt.Errorf("session %s has execute_count %d after 2 executes", s.ID, s.ExecuteCount)
 		}
-		if s.LastExecuteAt.Before(s.StartedAt) || s.ExpiresAt.Before(s.LastExecuteAt) {
+		if s.LastExecuteAt.Before(s.StartedAt.Time) || s.ExpiresAt.Before(s.LastExecuteAt.Time) {
 			return fmt.Errorf("session %s breaks started_at <= last_execute_at <= expires_at: %s, %s, %s",
 				s.ID, s.StartedAt.Format(timeLayout), s.LastExecuteAt.Format(timeLayout),
 				s.ExpiresAt.Format(timeLayout))

@@ -15,7 +15,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/oapi-codegen/runtime"
 )
@@ -215,13 +214,13 @@ type SessionListResponse struct {
 
 // Session defines model for SessionListResponse.data.sessions.
 type Session struct {
-	ExecuteCount int       `json:"execute_count"`
-	ExpiresAt    time.Time `json:"expires_at"`
+	ExecuteCount int      `json:"execute_count"`
+	ExpiresAt    DateTime `json:"expires_at"`
 
 	// ID Session Identifier. Used to make follow-up calls.
-	ID            string    `json:"id"`
-	LastExecuteAt time.Time `json:"last_execute_at"`
-	StartedAt     time.Time `json:"started_at"`
+	ID            string   `json:"id"`
+	LastExecuteAt DateTime `json:"last_execute_at"`
+	StartedAt     DateTime `json:"started_at"`
 }
 
 // SessionList defines model for SessionListResponse.data.

@@ -331,12 +331,12 @@ func (st *sessionStore) list() ([]generated.Session, error) {
 		sessions = append(sessions, generated.Session{
 			ID:            s.id,
 			ExecuteCount:  s.executeCount,
-			StartedAt:     s.startedAt.UTC(),
-			LastExecuteAt: s.lastExecuteAt.UTC(),
-			ExpiresAt:     expiresAt.UTC(),
+			StartedAt:     generated.DateTime{Time: s.startedAt.UTC()},
+			LastExecuteAt: generated.DateTime{Time: s.lastExecuteAt.UTC()},
+			ExpiresAt:     generated.DateTime{Time: expiresAt.UTC()},
 		})
 	}
-	slices.SortFunc(sessions, func(a, b generated.Session) int { return a.StartedAt.Compare(b.StartedAt) })
+	slices.SortFunc(sessions, func(a, b generated.Session) int { return a.StartedAt.Compare(b.StartedAt.Time) })
 	return sessions, nil
 }
 

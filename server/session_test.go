@@ -72,10 +72,10 @@ func TestSessionList(t *testing.T) {
 	if s.ExecuteCount != 2 {
 		t.Errorf("execute_count = %d, want 2", s.ExecuteCount)
 	}
-	if s.StartedAt.Before(before.Add(-time.Second)) || s.StartedAt.After(s.LastExecuteAt) {
+	if s.StartedAt.Before(before.Add(-time.Second)) || s.StartedAt.After(s.LastExecuteAt.Time) {
 		t.Errorf("started_at %s, last_execute_at %s: want start <= last execute", s.StartedAt, s.LastExecuteAt)
 	}
-	if d := s.ExpiresAt.Sub(s.LastExecuteAt); d < 10*time.Minute || d > 10*time.Minute+5*time.Second {
+	if d := s.ExpiresAt.Sub(s.LastExecuteAt.Time); d < 10*time.Minute || d > 10*time.Minute+5*time.Second {
 		t.Errorf("expires_at is %s after last_execute_at, want the 10m TTL", d)
 	}
 	if sessions[1].ExecuteCount != 1 {

@@ -33,9 +33,9 @@ func sessionsBody(tb testing.TB, n int) []byte {
 		sessions[i] = generated.Session{
 			ID:            fmt.Sprintf("ses_%08dabcDEF", i),
 			ExecuteCount:  i % 97,
-			StartedAt:     started.Add(time.Duration(i) * time.Second),
-			LastExecuteAt: started.Add(time.Duration(i)*time.Second + 1500*time.Millisecond),
-			ExpiresAt:     started.Add(time.Duration(i)*time.Second + time.Hour),
+			StartedAt:     generated.DateTime{Time: started.Add(time.Duration(i) * time.Second)},
+			LastExecuteAt: generated.DateTime{Time: started.Add(time.Duration(i)*time.Second + 1500*time.Millisecond)},
+			ExpiresAt:     generated.DateTime{Time: started.Add(time.Duration(i)*time.Second + time.Hour)},
 		}
 	}
 	return mustMarshal(tb, generated.SessionListResponse{Data: &generated.SessionList{Sessions: sessions}})

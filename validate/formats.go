@@ -3,86 +3,37 @@ package validate
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"strconv"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/tcikit/tci/internal/rfc3339"
 )
 
 // The checks in this file accept only what encoding/json accepts when it decodes a value into
 // the Go type that oapi-codegen v2.8.2 generates for the schema, so that a body that passes
-// validation also decodes. Each accepts all of it, except date-time, which also requires
-// RFC 3339.
+// validation also decodes. Each accepts all of it.
 
 // validDateTime reports whether the JSON string literal raw, quotes included, is an RFC 3339
-// date-time (section 5.6) that decodes into a time.Time.
-//
-// encoding/json hands the literal to time.Time.UnmarshalJSON without decoding its escapes, so a
-// date-time written with escapes is rejected as the decoder rejects it. time.Time accepts any
-// fractional precision and offsets from -23:59 to +23:59, and rejects days a month does not
-// have, second 60 and a lowercase "t" or "z", all three of which RFC 3339 allows. It also
-// accepts forms RFC 3339 does not, such as a single-digit hour or a comma before the fraction;
-// the grammar check rejects those. For a value that passes the grammar check, time.Time
-// (Go 1.26) rejects only second 60 and days beyond the month, so validDateTime checks those
-// itself instead of parsing; TestDateTimeAgreesWithTime compares the two.
+// date-time (section 5.6), which is what generated.DateTime decodes: every form of that grammar,
+// lowercase "t" and "z" and a leap second included. A literal written with escapes is decoded
+// first, which allocates; others are checked in place.
 func validDateTime(raw []byte) bool {
 	if len(raw) < 2 {
 		return false
 	}
-	s := raw[1 : len(raw)-1]
-	if !rfc3339(s) || s[17] == '6' {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return rfc3339.Valid(raw[1 : len(raw)-1])
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
 		return false
 	}
-	year := int(s[0]-'0')*1000 + int(s[1]-'0')*100 + int(s[2]-'0')*10 + int(s[3]-'0')
-	month := time.Month(int(s[5]-'0')*10 + int(s[6]-'0'))
-	day := int(s[8]-'0')*10 + int(s[9]-'0')
-	return day <= daysIn(month, year)
-}
-
-// daysIn returns the number of days of month in year.
-func daysIn(month time.Month, year int) int {
-	return time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
-}
-
-// rfc3339 reports whether s matches the date-time production of RFC 3339, section 5.6, written
-// with an uppercase "T" and "Z". It checks each field's range but not the day of the month.
-func rfc3339(s []byte) bool {
-	const layout = "0000-00-00T00:00:00"
-	if len(s) < len(layout)+1 {
-		return false
-	}
-	for i := range len(layout) {
-		if layout[i] == '0' && !isDigit(s[i]) || layout[i] != '0' && s[i] != layout[i] {
-			return false
-		}
-	}
-	if !inRange(s[5:7], 1, 12) || !inRange(s[8:10], 1, 31) || !inRange(s[11:13], 0, 23) ||
-		!inRange(s[14:16], 0, 59) || !inRange(s[17:19], 0, 60) {
-		return false
-	}
-	rest := s[len(layout):]
-	if rest[0] == '.' {
-		digits := skipDigits(rest, 1)
-		if digits == 1 {
-			return false
-		}
-		rest = rest[digits:]
-	}
-	if len(rest) == 1 {
-		return rest[0] == 'Z'
-	}
-	return len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
-		isDigit(rest[1]) && isDigit(rest[2]) && isDigit(rest[4]) && isDigit(rest[5]) &&
-		inRange(rest[1:3], 0, 23) && inRange(rest[4:6], 0, 59)
-}
-
-// inRange reports whether the two digits d are a number from low to high.
-func inRange(d []byte, low, high int) bool {
-	n := int(d[0]-'0')*10 + int(d[1]-'0')
-	return low <= n && n <= high
+	return rfc3339.Valid(s)
 }
 
 // base64Chunk is the number of characters validBase64 decodes at a time: a multiple of 4, so
@@ -188,16 +139,15 @@ func foldRune(r rune) rune {
 }
 
 var (
-	errInvalidDateTime = errors.New("not a date-time that time.Time decodes")
+	errInvalidDateTime = errors.New("not an RFC 3339 date-time")
 	errInvalidBase64   = errors.New("not base64 that encoding/json decodes into []byte")
 )
 
 // decoderFormats returns kin-openapi format validators that accept what validDateTime and
-// validBase64 accept, for the reference path. kin-openapi hands them the decoded string, so a
-// date-time written with escapes passes there but not on the fast path.
+// validBase64 accept, for the reference path. kin-openapi hands them the decoded string.
 func decoderFormats() []openapi3.SchemaValidationOption {
 	dateTime := openapi3.NewCallbackValidator(func(s string) error {
-		if !validDateTime([]byte(`"` + s + `"`)) {
+		if !rfc3339.Valid(s) {
 			return errInvalidDateTime
 		}
 		return nil
