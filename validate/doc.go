@@ -40,8 +40,9 @@
 // generated. Where kin-openapi accepts values that encoding/json cannot decode, the validator
 // follows the decoder, and reports:
 //
-//   - format date-time: an RFC 3339 date-time (section 5.6) that time.Time decodes, so second 60,
-//     a lowercase "t" or "z" and escaped characters are violations;
+//   - format date-time: an RFC 3339 date-time (section 5.6) in any of its forms, lowercase "t"
+//     and "z" and a leap second included, which generated.DateTime decodes; forms outside the
+//     grammar, such as a single-digit hour or a comma before the fraction, are violations;
 //   - format byte: base64 that encoding/json decodes into []byte (standard alphabet, padding
 //     required, line breaks ignored), where kin-openapi's pattern also admits the URL alphabet
 //     and missing or excess padding;
