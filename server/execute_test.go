@@ -584,3 +584,41 @@ func TestExecuteForkedChildExits(t *testing.T) {
 		})
 	}
 }
+
+func TestExecuteForkWhileThreadPrints(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	// A thread that writes all the time holds the driver's event lock at most moments. A child
+	// forked then must not start with that lock held, or its first print waits forever.
+	code := strings.Join([]string{
+		"import os, sys, threading, time",
+		"stop = False",
+		"def chatter():",
+		"    while not stop:",
+		"        sys.stderr.write('.')",
+		"threading.Thread(target=chatter, daemon=True).start()",
+		"hung = 0",
+		"for i in range(10):",
+		"    pid = os.fork()",
+		"    if pid == 0:",
+		"        print('child')",
+		"        os._exit(0)",
+		"    deadline = time.time() + 2",
+		"    while not os.waitpid(pid, os.WNOHANG)[0]:",
+		"        if time.time() > deadline:",
+		"            hung += 1",
+		"            os.kill(pid, 9)",
+		"            os.waitpid(pid, 0)",
+		"            break",
+		"        time.sleep(0.001)",
+		"    if hung:",
+		"        break",
+		"stop = True",
+		"hung",
+	}, "\n")
+	_, outputs := ts.execute(t, "", code)
+	last := outputs[len(outputs)-1]
+	if last.Type != "execute_result" || last.Data.TextPlain == nil || *last.Data.TextPlain != "0" {
+		t.Errorf("last output = %v, want execute_result 0: no forked child may hang", last)
+	}
+}
