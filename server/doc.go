@@ -36,7 +36,9 @@
 // killed and its directory removed. GET /v1/tci/sessions lists the live sessions with their
 // execute count and their start, last execute and expiry times in UTC. An execute keeps running
 // when its client disconnects. A child that the code forks with os.fork runs the rest of the
-// code and then exits, as at the end of a script, with the status of an uncaught SystemExit.
+// code and then exits as a script would: with status 0, with the status of an uncaught
+// SystemExit, or with 1 after it wrote an uncaught exception to stderr. It never runs later
+// executes of the session.
 //
 // Files in the request are written into the session's working directory, which is also its
 // HOME, before the code runs. Names are relative paths. The server rejects
@@ -51,7 +53,8 @@
 // output. An uncaught exception becomes an error output with the traceback from the code's
 // first frame on, so without the server's frames. When the last statement is an expression
 // whose value is not None, its repr becomes an execute_result with text/plain, plus text/html,
-// image/png and similar types when the value has _repr_html_, _repr_png_ and the like. A
+// image/png and similar types when the value has _repr_html_, _repr_png_ and the like. A type
+// whose value the API cannot carry, such as application/json with NaN, is left out. A
 // trailing semicolon hides the value, as in a notebook. When matplotlib is installed, figures
 // that pyplot holds open at the end of the execute, or when plt.show is called, become
 // display_data outputs with a base64 image/png, and are then closed. Sessions use the Agg
