@@ -44,14 +44,17 @@ _MAX_EVENT_CHARS = 256 * 1024
 _send_lock = threading.Lock()
 _event_fd = -1
 
-# A fork copies _send_lock in the state it has at that moment. Holding it across the fork means
-# that no thread is halfway through writing an event, and that a child does not start with the
-# lock held by a thread it does not have.
-os.register_at_fork(
-    before=_send_lock.acquire,
-    after_in_parent=_send_lock.release,
-    after_in_child=_send_lock.release,
-)
+
+def _new_send_lock():
+    # A fork copies _send_lock as it is at that moment, possibly held by a thread that the child
+    # does not have, so the child starts with a lock of its own. Holding the lock across the
+    # fork instead deadlocks Python 3.12.1, whose os.fork writes its warning about threads to
+    # sys.stderr before it runs the after_in_parent hooks.
+    global _send_lock
+    _send_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_send_lock)
 
 # The driver's own descriptors for the pipes behind fds 1 and 2, by stream name. Markers go
 # there and not to fds 1 and 2, which user code may close, redirect or reuse for a file.
