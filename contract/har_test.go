@@ -160,3 +160,20 @@ func TestValidateHARUnreadable(t *testing.T) {
 		t.Errorf("error = %v, expected a read error", err)
 	}
 }
+
+func TestValidateHARTrailingSlashUnmatched(t *testing.T) {
+	// The reference server responds to POST /v1/tci/execute/ with 404, so the entry is no execute.
+	const har = `{"log":{"entries":[{"request":{"method":"POST","url":"http://h/v1/tci/execute/",` +
+		`"postData":{"mimeType":"application/json","text":"{\"code\":42}"}},` +
+		`"response":{"status":404,"headers":[],"content":{"mimeType":"text/plain","text":"no"}}}]}}`
+	report, err := ValidateHAR(strings.NewReader(har))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.Unmatched != 1 {
+		t.Errorf("Unmatched = %d, expected 1", report.Unmatched)
+	}
+	if report.Judged != 0 || !report.Valid() {
+		t.Errorf("report = %+v, expected nothing judged", report)
+	}
+}

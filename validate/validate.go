@@ -117,18 +117,26 @@ var ErrNoRoute = errors.New("no operation of the spec matches this request")
 
 // Route finds the operation that a request to u with method targets. The URL may carry any
 // scheme, host and base path: "https://example.com/v1/tci/execute" and "/tci/execute" both route
-// to ExecuteCode.
+// to ExecuteCode. A trailing slash must match the spec's path exactly, because servers route
+// "/tci/execute/" elsewhere (the reference server responds to it with 404), so that path routes to
+// no operation.
 func (v *Validator) Route(method string, u *url.URL) (Operation, error) {
 	path := u.EscapedPath()
 	if path == "" {
 		path = "/"
 	}
+	noRoute := fmt.Errorf("%s %s: %w", method, u.Path, ErrNoRoute)
 	// Try the whole path first, then drop one leading segment at a time, so that the shortest
 	// base path wins.
 	for rest := path; ; {
 		req := &http.Request{Method: method, URL: &url.URL{Path: rest, RawPath: rest}, Host: "localhost"}
 		route, _, err := v.router.FindRoute(req)
 		if err == nil {
+			// The router ignores a trailing slash, and dropping leading segments keeps it, so
+			// a mismatch here means that no operation matches.
+			if strings.HasSuffix(rest, "/") != strings.HasSuffix(route.Path, "/") {
+				return Operation{}, noRoute
+			}
 			return v.operationFor(route), nil
 		}
 		if errors.Is(err, routers.ErrMethodNotAllowed) {
@@ -136,7 +144,7 @@ func (v *Validator) Route(method string, u *url.URL) (Operation, error) {
 		}
 		next := strings.IndexByte(rest[1:], '/')
 		if next < 0 {
-			return Operation{}, fmt.Errorf("%s %s: %w", method, u.Path, ErrNoRoute)
+			return Operation{}, noRoute
 		}
 		rest = rest[next+1:]
 	}
