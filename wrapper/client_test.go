@@ -335,7 +335,7 @@ func TestExecuteArgumentErrors(t *testing.T) {
 }
 
 func TestNewRejectsInvalidOptions(t *testing.T) {
-	const hint = "use an absolute http or https URL, such as http://127.0.0.1:8080"
+	const hint = "use an absolute http or https URL, such as http://127.0.0.1:8080/v1"
 	tests := []struct {
 		name   string
 		opt    Option

@@ -71,8 +71,10 @@ type APIError struct {
 	Errors []generated.ResponseError
 	// Err is the cause: the transport error, ErrEndpointNotFound, or nil.
 	Err error
-
-	hint string
+	// Hint is what to do next, such as appending /v1 to a base URL that serves no API, or ""
+	// when this package has no advice. Error appends it. A command may replace it with advice
+	// that names its own flags.
+	Hint string
 }
 
 // Error returns a line such as
@@ -100,8 +102,8 @@ func (e *APIError) Error() string {
 	if e.Attempts > 1 {
 		fmt.Fprintf(&b, " (after %d attempts)", e.Attempts)
 	}
-	if e.hint != "" {
-		b.WriteString("; " + e.hint)
+	if e.Hint != "" {
+		b.WriteString("; " + e.Hint)
 	}
 	return b.String()
 }
@@ -111,6 +113,9 @@ func (e *APIError) Unwrap() error { return e.Err }
 
 // Messages returns one line per item of Errors, as FailedError.Messages does.
 func (e *APIError) Messages() []string { return errorMessages(e.Errors) }
+
+// Codes returns the "code" of each item of Errors, as FailedError.Codes does.
+func (e *APIError) Codes() []string { return errorCodes(e.Errors) }
 
 // InvalidResponseError is a 2xx response that cannot be used: its body is empty, truncated,
 // over the size limit, not JSON, not valid UTF-8, declared with the wrong content type, or
@@ -183,6 +188,21 @@ func errorMessages(items []generated.ResponseError) []string {
 		messages[i] = errorItemMessage(item)
 	}
 	return messages
+}
+
+// Codes returns one entry per item of Errors: the item's "code" field when the item is an
+// object whose code is a string, such as the reference server's "session_not_found", and ""
+// otherwise.
+func (e *FailedError) Codes() []string { return errorCodes(e.Errors) }
+
+func errorCodes(items []generated.ResponseError) []string {
+	codes := make([]string, len(items))
+	for i, item := range items {
+		if detail, err := item.AsErrorDetail(); err == nil {
+			codes[i], _ = detail["code"].(string)
+		}
+	}
+	return codes
 }
 
 // Error returns the operation and up to five messages on one line.

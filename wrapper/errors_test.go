@@ -88,6 +88,36 @@ func TestNotFoundNamesRemovedService(t *testing.T) {
 	}
 }
 
+func TestNotFoundWithoutV1SuggestsIt(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
+	c, _ := newClient(t, srv.URL)
+
+	_, err := c.ListSessions(context.Background())
+	if !errors.Is(err, ErrEndpointNotFound) {
+		t.Fatalf("error = %v, want ErrEndpointNotFound", err)
+	}
+	if want := "so try the base URL " + srv.URL + "/v1"; !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("Error() = %q, want it to end with %q", err, want)
+	}
+	if strings.Contains(err.Error(), "removed in 2026-09") {
+		t.Errorf("Error() = %q, want the /v1 hint in place of the removed service", err)
+	}
+}
+
+func TestSessionNotFoundWithoutV1HasNoHint(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, `{"data":null,"errors":[{"code":"session_not_found","message":"gone"}]}`)
+	})
+	c, _ := newClient(t, srv.URL)
+
+	_, err := c.Execute(context.Background(), "1", WithSessionID("ses_a"))
+	if apiErr := asAPIError(t, err); apiErr.Hint != "" {
+		t.Errorf("Hint = %q, want none for an API error the server reported", apiErr.Hint)
+	}
+}
+
 func TestNotFoundWithEscapedBasePath(t *testing.T) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) })
 	c, _ := newClient(t, srv.URL+"/a%2Fb")
@@ -111,8 +141,12 @@ func TestUnauthorizedWithoutKeySaysHow(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.ListSessions(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "no API key was sent; set TOGETHER_API_KEY or use WithAPIKey") {
+	if err == nil || !strings.Contains(err.Error(), "no API key was sent; give the client the server's key, "+
+		"such as in TOGETHER_API_KEY") {
 		t.Errorf("error = %v, want the hint about the key", err)
+	}
+	if strings.Contains(err.Error(), "WithAPIKey") {
+		t.Errorf("error = %v names a Go option, which a command's user cannot set", err)
 	}
 
 	keyed, _ := newClient(t, srv.URL)
@@ -190,6 +224,9 @@ func TestReferenceUnknownPathIsServerReported(t *testing.T) {
 	if !strings.Contains(err.Error(), "404 Not Found: no API operation at GET") {
 		t.Errorf("Error() = %q, want the server's message", err)
 	}
+	if want := "so try the base URL " + baseURL; !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("Error() = %q, want it to end with %q", err, want)
+	}
 	if len(apiErr.Errors) != 1 {
 		t.Errorf("Errors = %v, want one", apiErr.Errors)
 	}
@@ -249,7 +286,7 @@ func TestNotFoundBodyDecidesHint(t *testing.T) {
 			if got := errors.Is(err, ErrEndpointNotFound); got == reported {
 				t.Errorf("errors.Is(ErrEndpointNotFound) = %v for %s", got, tt.body)
 			}
-			if got := strings.Contains(err.Error(), "removed in 2026-09"); got == reported {
+			if got := strings.Contains(err.Error(), "does not exist at"); got == reported {
 				t.Errorf("Error() = %q: hint shown %v, want %v", err, got, !reported)
 			}
 			if got := apiErr.Messages(); !slices.Equal(got, tt.reported) {
@@ -292,5 +329,22 @@ func TestFailureBodyOverCapIsNotDecoded(t *testing.T) {
 	}
 	if !errors.Is(err, ErrEndpointNotFound) {
 		t.Errorf("error = %.200v, want ErrEndpointNotFound for a body that is no longer JSON", err)
+	}
+}
+
+func TestErrorCodesPerItem(t *testing.T) {
+	_, err := DecodeExecuteResponse([]byte(`{"data":null,"errors":["plain",` +
+		`{"code":"session_not_found","message":"gone"},{"code":7},{"message":"no code"}]}`))
+	var failed *FailedError
+	if !errors.As(err, &failed) {
+		t.Fatalf("error = %v, want a *FailedError", err)
+	}
+	want := []string{"", "session_not_found", "", ""}
+	if got := failed.Codes(); !slices.Equal(got, want) {
+		t.Errorf("Codes = %q, want %q", got, want)
+	}
+	apiErr := &APIError{Errors: failed.Errors}
+	if got := apiErr.Codes(); !slices.Equal(got, want) {
+		t.Errorf("APIError.Codes = %q, want %q", got, want)
 	}
 }

@@ -42,7 +42,7 @@ func exampleServer() *httptest.Server {
 
 func ExampleNew() {
 	client, err := wrapper.New(
-		wrapper.WithBaseURL("http://127.0.0.1:8080"),
+		wrapper.WithBaseURL("http://127.0.0.1:8080/v1"),
 		wrapper.WithAPIKey("my-key"),
 		wrapper.WithMaxRetries(1),
 		wrapper.WithValidation(wrapper.ValidationReport),
@@ -51,7 +51,7 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 	fmt.Println(client.BaseURL(), client.ValidationMode())
-	// Output: http://127.0.0.1:8080 report
+	// Output: http://127.0.0.1:8080/v1 report
 }
 
 func ExampleNew_insecure() {

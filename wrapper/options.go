@@ -147,7 +147,7 @@ func checkAPIKey(key string) error {
 }
 
 // WithBaseURL sets the server URL that the API paths are appended to, such as
-// "http://127.0.0.1:8080" for a local "tci serve". Without it New reads TOGETHER_BASE_URL,
+// "http://127.0.0.1:8080/v1" for a local "tci serve", which serves the API under /v1. Without it New reads TOGETHER_BASE_URL,
 // and without either it uses the server URL of the spec, https://api.together.ai/v1, where the
 // hosted Code Interpreter was removed in 2026-09. The URL must be http or https, with a host and
 // without credentials, query or fragment.
@@ -163,7 +163,7 @@ func WithBaseURL(rawURL string) Option {
 }
 
 // baseURLHint ends the errors of parseBaseURL.
-const baseURLHint = "use an absolute http or https URL, such as http://127.0.0.1:8080"
+const baseURLHint = "use an absolute http or https URL, such as http://127.0.0.1:8080/v1"
 
 // parseBaseURL parses a base URL and returns it without a trailing slash, or an *OptionError
 // for option, the option or variable that held rawURL. No error shows the URL's password.

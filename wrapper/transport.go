@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -171,7 +172,7 @@ func (d *doer) finish(ctx context.Context, req *http.Request, number int, a *att
 	case !is2xx(a.resp.StatusCode):
 		return nil, d.statusError(req, number, a)
 	case a.tooLarge:
-		reason := fmt.Sprintf("body exceeds the limit of %d bytes; raise it with WithMaxResponseBytes",
+		reason := fmt.Sprintf("body exceeds the client's limit of %d bytes",
 			d.cfg.maxResponseBytes)
 		return nil, d.describe(invalid("", reason, ErrResponseTooLarge), req.Method, redactURL(req.URL), a.resp, nil)
 	}
@@ -258,7 +259,8 @@ func (d *doer) transportError(req *http.Request, attempts int, a *attempt) *APIE
 		e.Err = d.redact.error(fmt.Errorf("read response body: %w", a.err))
 	}
 	if a.timedOut {
-		e.hint = fmt.Sprintf("each attempt times out after %v; change it with WithTimeout", d.cfg.timeout)
+		e.Hint = fmt.Sprintf("each attempt times out after %v; raise the client's per-attempt timeout "+
+			"if the server needs longer", d.cfg.timeout)
 	}
 	return e
 }
@@ -277,27 +279,50 @@ func (d *doer) statusError(req *http.Request, attempts int, a *attempt) *APIErro
 	}
 	e.Errors = failureErrors(e.Body)
 	e.RetryAfter, _ = serverWait(h, d.cfg.now())
+	notFound := e.StatusCode == http.StatusNotFound && strings.Contains(req.URL.Path, "/tci/")
 	switch {
-	case e.StatusCode == http.StatusNotFound && e.Errors == nil && strings.Contains(req.URL.Path, "/tci/"):
+	case notFound && e.Errors == nil:
 		e.Err = ErrEndpointNotFound
-		e.hint = fmt.Sprintf("the Code Interpreter API does not exist at %s: the hosted service was "+
-			"removed in 2026-09, so set %s to a compatible server such as \"tci serve\"",
-			baseOf(req.URL), EnvBaseURL)
+		e.Hint = endpointNotFoundHint(baseOf(req.URL))
+	case notFound && slices.Contains(e.Codes(), "not_found") && !hasV1Suffix(baseOf(req.URL)):
+		// The reference server sends the code not_found for a path outside the API.
+		e.Hint = appendV1Hint(baseOf(req.URL))
 	case e.StatusCode == http.StatusUnauthorized && !d.cfg.apiKeySet:
-		e.hint = fmt.Sprintf("no API key was sent; set %s or use WithAPIKey", EnvAPIKey)
+		e.Hint = fmt.Sprintf("no API key was sent; give the client the server's key, such as in %s",
+			EnvAPIKey)
 	}
 	return e
 }
 
+// endpointNotFoundHint returns the Hint for a 404 from a base URL that serves no Code
+// Interpreter API.
+func endpointNotFoundHint(base *url.URL) string {
+	if !hasV1Suffix(base) {
+		return appendV1Hint(base)
+	}
+	return fmt.Sprintf("the Code Interpreter API does not exist at %s: the hosted service was "+
+		"removed in 2026-09, so set %s to a compatible server such as \"tci serve\"",
+		redactURL(base), EnvBaseURL)
+}
+
+// hasV1Suffix reports whether the path of base ends in /v1, where the spec's server URL and
+// "tci serve" put the API. A base URL without it most likely lacks it.
+func hasV1Suffix(base *url.URL) bool { return strings.HasSuffix(base.Path, "/v1") }
+
+func appendV1Hint(base *url.URL) string {
+	return fmt.Sprintf("the Code Interpreter API does not exist at %s: servers such as \"tci serve\" "+
+		"serve it under /v1, so try the base URL %s/v1", redactURL(base), redactURL(base))
+}
+
 // baseOf returns the URL of a request without the API path, which starts at the last "/tci/".
-func baseOf(u *url.URL) string {
+func baseOf(u *url.URL) *url.URL {
 	base := *u
 	base.Path = base.Path[:strings.LastIndex(base.Path, "/tci/")]
 	base.RawPath = ""
 	if i := strings.LastIndex(u.RawPath, "/tci/"); i >= 0 {
 		base.RawPath = u.RawPath[:i] // keeps escapes such as %2F
 	}
-	return redactURL(&base)
+	return &base
 }
 
 // discard drains and closes the body of an attempt that is retried, so that its connection

@@ -299,8 +299,11 @@ func TestResponseSizeLimit(t *testing.T) {
 					t.Fatalf("%v: error = %v, want ErrResponseTooLarge", mode, err)
 				}
 				invalidErr := asInvalid(t, err)
-				if !strings.Contains(err.Error(), "limit of 1024 bytes; raise it with WithMaxResponseBytes") {
-					t.Errorf("Error() = %q, want the limit and the option", err)
+				if !strings.Contains(err.Error(), "body exceeds the client's limit of 1024 bytes") {
+					t.Errorf("Error() = %q, want the limit", err)
+				}
+				if strings.Contains(err.Error(), "WithMaxResponseBytes") {
+					t.Errorf("Error() = %q names a Go option, which a command's user cannot set", err)
 				}
 				if len(invalidErr.Body) != 0 {
 					t.Errorf("Body has %d bytes, want none past the limit", len(invalidErr.Body))
