@@ -45,9 +45,11 @@ func DecodeExecuteResponse(body []byte) (*Result, error) {
 // DecodeSessionList decodes the body of a 2xx response to GET /tci/sessions. It does not check
 // the body against the spec; the Client does that before it decodes.
 //
-// A non-empty "errors" array yields a *FailedError. Otherwise "data.sessions" must be an array
-// of sessions with every required field, and each timestamp must be an RFC 3339 date-time in
-// any of its forms. Anything else yields an *InvalidResponseError naming the field and value.
+// A non-empty "errors" array yields a *FailedError. The spec makes both "data" and "errors"
+// optional, so a body whose "data" is missing or null, such as {}, lists no sessions. Otherwise
+// "data.sessions" must be an array of sessions with every required field, and each timestamp
+// must be an RFC 3339 date-time in any of its forms. Anything else yields an
+// *InvalidResponseError naming the field and value.
 func DecodeSessionList(body []byte) ([]Session, error) {
 	if err := checkJSONText(body); err != nil {
 		return nil, err
@@ -60,7 +62,7 @@ func DecodeSessionList(body []byte) ([]Session, error) {
 		return nil, &FailedError{Operation: validate.ListSessions, Errors: *wire.Errors}
 	}
 	if wire.Data == nil {
-		return nil, invalid("", "data is missing or null", nil)
+		return []Session{}, nil
 	}
 	if wire.Data.Sessions == nil {
 		return nil, invalid("/data", "sessions is missing or null", nil)

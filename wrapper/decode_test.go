@@ -229,6 +229,77 @@ func TestDecodeSessionList(t *testing.T) {
 	}
 }
 
+func TestDecodeSessionListWithoutData(t *testing.T) {
+	// The spec makes "data" optional, so each of these bodies is a list without sessions.
+	for _, body := range []string{`{}`, `{"data":null}`, `{"errors":[]}`, `{"data":null,"errors":[]}`} {
+		sessions, err := DecodeSessionList([]byte(body))
+		if err != nil {
+			t.Errorf("%s: error = %v, want no sessions", body, err)
+		}
+		if sessions == nil || len(sessions) != 0 {
+			t.Errorf("%s: sessions = %#v, want an empty, non-nil slice", body, sessions)
+		}
+	}
+}
+
+// TestDecodeAcceptsSpecValidBodies pins, for each field that the spec leaves optional, that a
+// body which the spec accepts also decodes, so that ValidationOff never rejects what
+// ValidationStrict lets through.
+func TestDecodeAcceptsSpecValidBodies(t *testing.T) {
+	validator, err := validate.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const session = `{"id":"ses_a","execute_count":1,"started_at":"2026-01-01T00:00:00Z",` +
+		`"last_execute_at":"2026-01-01T00:00:00Z","expires_at":"2026-01-01T01:00:00Z"}`
+	tests := []struct {
+		name      string
+		operation validate.Operation
+		body      string
+	}{
+		{"list without data or errors", validate.ListSessions, `{}`},
+		{"list with null data", validate.ListSessions, `{"data":null}`},
+		{"list with empty errors only", validate.ListSessions, `{"errors":[]}`},
+		{"list with null data and empty errors", validate.ListSessions, `{"data":null,"errors":[]}`},
+		{"list without errors", validate.ListSessions, `{"data":{"sessions":[` + session + `]}}`},
+		{"list with extra members", validate.ListSessions,
+			`{"data":{"sessions":[],"next":1},"errors":[],"object":"list"}`},
+		{"session with extra members", validate.ListSessions,
+			`{"data":{"sessions":[` + strings.Replace(session, "{", `{"language":"python",`, 1) + `]}}`},
+		{"list with errors", validate.ListSessions, `{"data":{"sessions":[]},"errors":["busy"]}`},
+		{"execute without status", validate.ExecuteCode,
+			`{"data":{"session_id":"s","outputs":[]},"errors":null}`},
+		{"execute with extra members", validate.ExecuteCode,
+			`{"data":{"session_id":"s","outputs":[{"type":"stdout","data":"x","at":1}],"took":2},` +
+				`"errors":null,"id":"r"}`},
+		{"display data without payloads", validate.ExecuteCode,
+			`{"data":{"session_id":"s","outputs":[{"type":"display_data","data":{}}]},"errors":null}`},
+		{"display data of an unknown type", validate.ExecuteCode,
+			`{"data":{"session_id":"s","outputs":[{"type":"execute_result",` +
+				`"data":{"image/webp":5,"text/x":{"a":1}}}]},"errors":null}`},
+		{"failure with empty errors", validate.ExecuteCode, `{"data":null,"errors":[]}`},
+		{"failure with string and object errors", validate.ExecuteCode,
+			`{"data":null,"errors":["gone",{"code":"x"},{}]}`},
+	}
+	header := map[string][]string{"Content-Type": {"application/json"}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := validator.Response(tt.operation, 200, header, []byte(tt.body)); err != nil {
+				t.Fatalf("the spec rejects the body, so the case pins nothing: %v", err)
+			}
+			if tt.operation == validate.ListSessions {
+				_, err = DecodeSessionList([]byte(tt.body))
+			} else {
+				_, err = DecodeExecuteResponse([]byte(tt.body))
+			}
+			var invalidErr *InvalidResponseError
+			if errors.As(err, &invalidErr) {
+				t.Errorf("decoding a body that the spec accepts failed: %v", err)
+			}
+		})
+	}
+}
+
 func TestFailedErrorMessages(t *testing.T) {
 	var items []generated.ResponseError
 	if err := json.Unmarshal([]byte(`["plain",{"message":"from object"},{"message":5},{"a": 1},7,null]`), &items); err != nil {

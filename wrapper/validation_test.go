@@ -363,3 +363,17 @@ func writeRaw(buf *bufio.ReadWriter, s string) {
 	_, _ = buf.WriteString(s)
 	_ = buf.Flush()
 }
+
+func TestListSessionsEmptyObjectInEveryMode(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { writeJSON(w, `{}`) })
+	for _, mode := range []ValidationMode{ValidationStrict, ValidationReport, ValidationOff} {
+		c, _ := newClient(t, srv.URL, WithValidation(mode))
+		sessions, err := c.ListSessions(context.Background())
+		if err != nil {
+			t.Errorf("%v: error = %v, want no sessions", mode, err)
+		}
+		if len(sessions) != 0 {
+			t.Errorf("%v: sessions = %v, want none", mode, sessions)
+		}
+	}
+}
