@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcikit/tci/server"
 	"github.com/tcikit/tci/validate"
 )
 
@@ -515,5 +516,36 @@ func TestParseValidationMode(t *testing.T) {
 	}
 	if got := ValidationMode(9).String(); got != "ValidationMode(9)" {
 		t.Errorf("String = %q", got)
+	}
+}
+
+func TestDefaultTimeoutCoversBusySession(t *testing.T) {
+	// An execute may wait its execute timeout for the session's turn and then run as long.
+	if limit := 2 * server.DefaultExecTimeout; DefaultTimeout <= limit {
+		t.Errorf("DefaultTimeout = %v, want more than %v", DefaultTimeout, limit)
+	}
+}
+
+func TestDefaultResponseLimitAboveServerOutputLimit(t *testing.T) {
+	if DefaultMaxResponseBytes <= server.DefaultMaxOutputBytes {
+		t.Errorf("DefaultMaxResponseBytes = %d, want more than the server's output limit %d",
+			DefaultMaxResponseBytes, server.DefaultMaxOutputBytes)
+	}
+}
+
+func TestExecuteAcceptsFullOutputResponse(t *testing.T) {
+	// A response that carries the reference server's whole output limit is a little larger.
+	text := strings.Repeat("x", server.DefaultMaxOutputBytes)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, `{"data":{"session_id":"ses_a","status":"success","outputs":[`+
+			`{"type":"stdout","data":"`+text+`"}]},"errors":null}`)
+	})
+	c, _ := newClient(t, srv.URL)
+	result, err := c.Execute(context.Background(), "print('x' * (32 << 20))")
+	if err != nil {
+		t.Fatalf("Execute: %v", err)
+	}
+	if len(result.Stdout()) != len(text) {
+		t.Errorf("stdout has %d bytes, want %d", len(result.Stdout()), len(text))
 	}
 }

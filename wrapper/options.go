@@ -24,13 +24,20 @@ const (
 
 // Defaults of the options.
 const (
-	// DefaultTimeout is the per-attempt timeout, the same one minute as the official
-	// TypeScript SDK (together-ai 0.52.0). It covers connecting, waiting for the response and
-	// reading its body.
-	DefaultTimeout = time.Minute
-	// DefaultMaxResponseBytes caps the body of a 2xx response at 32 MiB, enough for an
-	// execution with several large images, which arrive base64-encoded.
-	DefaultMaxResponseBytes = 32 << 20
+	// DefaultTimeout is the per-attempt timeout, 150 seconds. It covers connecting, waiting for
+	// the response and reading its body. One execute on the reference server can take twice
+	// its execute timeout (60 seconds by default): the execute first waits up to that long for
+	// its session's turn, after which the server responds 409 session_busy, and then runs up to
+	// that long. The 30 seconds left over cover the transfer, so that code which runs too long
+	// ends with the server's TimeoutError output instead of a client timeout. The official
+	// TypeScript SDK (together-ai 0.52.0) times out after 60 seconds instead.
+	DefaultTimeout = 150 * time.Second
+	// DefaultMaxResponseBytes caps the body of a 2xx response at 48 MiB. The reference server
+	// caps the outputs of one execute at 32 MiB, and the JSON around them makes the response
+	// larger, so the other 16 MiB are headroom for that.
+	// NOTE: output that JSON escapes, such as "<" or control characters as \u00XX, grows up
+	// to six times in the response and can still exceed this cap.
+	DefaultMaxResponseBytes = 48 << 20
 	// maxMaxRetries bounds WithMaxRetries, so that a typo cannot make a call retry for hours.
 	maxMaxRetries = 10
 )
@@ -257,7 +264,7 @@ func WithMaxRetries(n int) Option {
 
 // WithMaxResponseBytes caps the size of a 2xx response body; a larger body is an
 // *InvalidResponseError wrapping ErrResponseTooLarge. The default is DefaultMaxResponseBytes
-// (32 MiB).
+// (48 MiB).
 func WithMaxResponseBytes(n int64) Option {
 	return func(c *config) error {
 		if n <= 0 {
