@@ -161,22 +161,34 @@ func Check(ctx context.Context, baseURL string, options ...CheckOption) (*CheckR
 	return report, nil
 }
 
-// parseBaseURL checks that raw is an absolute http or https URL and returns it without a
-// trailing slash in its path.
+// parseBaseURL checks that raw is an absolute http or https URL without user information and
+// returns it without a trailing slash in its path. Its errors quote raw with any user
+// information replaced, so that no password reaches a message.
 func parseBaseURL(raw string) (*url.URL, error) {
 	const hint = "use the server's API root, such as http://127.0.0.1:8787/v1"
+	safe := keyguard.RedactURL(raw)
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("invalid base URL %q: %w; %s", raw, err, hint)
+		// The message of a *url.Error repeats the raw URL.
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err
+		}
+		return nil, fmt.Errorf("invalid base URL %q: %v; %s", safe, err, hint)
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("invalid base URL %q: scheme must be http or https; %s", raw, hint)
+	var problem string
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		problem = "scheme must be http or https"
+	case u.Host == "":
+		problem = "missing host"
+	case u.User != nil:
+		problem = "it contains user information; give the server's token as the API key instead"
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		problem = "it must not have a query or fragment"
 	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("invalid base URL %q: missing host; %s", raw, hint)
-	}
-	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return nil, fmt.Errorf("invalid base URL %q: it must not have a query or fragment; %s", raw, hint)
+	if problem != "" {
+		return nil, fmt.Errorf("invalid base URL %q: %s; %s", safe, problem, hint)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = strings.TrimRight(u.RawPath, "/")

@@ -471,6 +471,10 @@ func TestCheckRejectsBadInput(t *testing.T) {
 		{"relative base URL", "localhost/v1", nil, "scheme must be http or https"},
 		{"no host", "http:///v1", nil, "missing host"},
 		{"query", "http://127.0.0.1:8787/v1?debug=1", nil, "must not have a query"},
+		{"user information", "http://user:hunter2@127.0.0.1:8787/v1", nil,
+			`invalid base URL "http://xxxxx@127.0.0.1:8787/v1": it contains user information`},
+		{"unparsable with password", "http://user:hunter2@[::1/v1", nil,
+			`invalid base URL "http://xxxxx@[::1/v1": missing ']' in host`},
 		{"bad pattern", "http://127.0.0.1:8787/v1", []CheckOption{WithRun("(")}, `invalid scenario pattern "("`},
 		{"no match", "http://127.0.0.1:8787/v1", []CheckOption{WithRun("^nothing$")},
 			`no scenario matches "^nothing$"; scenarios: execute/stdout`},
@@ -484,6 +488,9 @@ func TestCheckRejectsBadInput(t *testing.T) {
 			_, err := Check(context.Background(), tt.baseURL, tt.options...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %v, expected one containing %q", err, tt.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("error = %v shows the password of the base URL", err)
 			}
 		})
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/tcikit/tci/internal/keyguard"
 	"github.com/tcikit/tci/validate"
 )
 
@@ -152,20 +153,35 @@ func New(upstream string, options ...Option) (*Proxy, error) {
 	return p, nil
 }
 
+// parseUpstream checks that raw is an absolute http or https URL without user information,
+// which the proxy would not send upstream. Its errors quote raw with any user information
+// replaced, so that no password reaches a message.
 func parseUpstream(raw string) (*url.URL, error) {
 	const hint = "use the server's address, such as http://127.0.0.1:8787"
+	safe := keyguard.RedactURL(raw)
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("invalid upstream URL %q: %w; %s", raw, err, hint)
+		// The message of a *url.Error repeats the raw URL.
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err
+		}
+		return nil, fmt.Errorf("invalid upstream URL %q: %v; %s", safe, err, hint)
 	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("invalid upstream URL %q: scheme must be http or https; %s", raw, hint)
+	var problem string
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		problem = "scheme must be http or https"
+	case u.Host == "":
+		problem = "missing host"
+	case u.User != nil:
+		problem = "it contains user information, which the proxy does not send; clients send their " +
+			"own Authorization header"
+	case u.RawQuery != "" || u.Fragment != "":
+		problem = "it must not have a query or fragment"
 	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("invalid upstream URL %q: missing host; %s", raw, hint)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("invalid upstream URL %q: it must not have a query or fragment; %s", raw, hint)
+	if problem != "" {
+		return nil, fmt.Errorf("invalid upstream URL %q: %s; %s", safe, problem, hint)
 	}
 	return u, nil
 }

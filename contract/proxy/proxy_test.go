@@ -534,6 +534,9 @@ func TestNewRejectsBadInput(t *testing.T) {
 		{"ftp upstream", "ftp://127.0.0.1:8787", nil, "scheme must be http or https"},
 		{"no host", "http:///v1", nil, "missing host"},
 		{"query", "http://127.0.0.1:8787/?x=1", nil, "must not have a query"},
+		{"user information", "http://user:hunter2@127.0.0.1:8787", nil,
+			`invalid upstream URL "http://xxxxx@127.0.0.1:8787": it contains user information`},
+		{"unparsable with password", "http://user:hunter2@[::1", nil, `invalid upstream URL "http://xxxxx@[::1"`},
 		{"bad mode", "http://127.0.0.1:8787", []Option{WithMode("block")}, `invalid proxy mode "block"`},
 		{"nil logger", "http://127.0.0.1:8787", []Option{WithLogger(nil)}, "nil logger"},
 		{"zero cap", "http://127.0.0.1:8787", []Option{WithMaxBodyBytes(0)}, "invalid maximum body size 0"},
@@ -544,6 +547,9 @@ func TestNewRejectsBadInput(t *testing.T) {
 			_, err := New(tt.upstream, tt.options...)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error = %v, expected one containing %q", err, tt.want)
+			}
+			if err != nil && strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("error = %v shows the password of the upstream URL", err)
 			}
 		})
 	}

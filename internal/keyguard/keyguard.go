@@ -3,7 +3,8 @@
 //
 //   - never over plain http:// to a host that is not loopback, because anyone on the network
 //     path could read the key (CheckURL);
-//   - never to another origin after a redirect (StripOnRedirect).
+//   - never to another origin after a redirect (StripOnRedirect);
+//   - never into a message through the user information of a URL (RedactURL).
 package keyguard
 
 import (
@@ -80,4 +81,24 @@ func portOf(u *url.URL) string {
 		return "443"
 	}
 	return "80"
+}
+
+// RedactURL returns rawURL for a message, with its user information, which may carry a
+// password or a token, replaced by "xxxxx". A URL that does not parse gets the same treatment
+// for whatever lies between "://" and the last "@".
+func RedactURL(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		if u.User == nil {
+			return rawURL
+		}
+		clean := *u
+		clean.User = url.User("xxxxx")
+		return clean.String()
+	}
+	scheme := strings.Index(rawURL, "://")
+	at := strings.LastIndex(rawURL, "@")
+	if scheme < 0 || at < scheme {
+		return rawURL
+	}
+	return rawURL[:scheme+3] + "xxxxx" + rawURL[at:]
 }

@@ -99,3 +99,24 @@ func TestStripOnRedirect(t *testing.T) {
 		t.Error("own policy: Authorization kept on a redirect to another host")
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	tests := []struct{ raw, want string }{
+		{"http://127.0.0.1:8080/v1", "http://127.0.0.1:8080/v1"},
+		{"http://user:hunter2@127.0.0.1/v1", "http://xxxxx@127.0.0.1/v1"},
+		{"https://tok3n@example.com", "https://xxxxx@example.com"},
+		{"http://user:hunter2@[::1/v1", "http://xxxxx@[::1/v1"},
+		{"http://us er:hunter2@h\x7f/v1", "http://xxxxx@h\x7f/v1"},
+		{"127.0.0.1:8080", "127.0.0.1:8080"},
+		{"no scheme @ all", "no scheme @ all"},
+	}
+	for _, tt := range tests {
+		got := RedactURL(tt.raw)
+		if got != tt.want {
+			t.Errorf("RedactURL(%q) = %q, want %q", tt.raw, got, tt.want)
+		}
+		if strings.Contains(got, "hunter2") || strings.Contains(got, "tok3n") {
+			t.Errorf("RedactURL(%q) = %q shows the credentials", tt.raw, got)
+		}
+	}
+}
