@@ -139,6 +139,20 @@ func (d *durationValue) Set(s string) error {
 	return nil
 }
 
+// sizeValue is a flag.Value for a size in bytes.
+type sizeValue int64
+
+func (s *sizeValue) String() string { return strconv.FormatInt(int64(*s), 10) }
+
+func (s *sizeValue) Set(text string) error {
+	v, err := strconv.ParseInt(strings.TrimSpace(text), 10, 64)
+	if err != nil {
+		return errors.New("not a whole number of bytes, such as 50331648 for 48 MiB")
+	}
+	*s = sizeValue(v)
+	return nil
+}
+
 // intValue is a flag.Value for an int whose error names the expected input.
 type intValue int
 

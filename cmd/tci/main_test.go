@@ -33,7 +33,7 @@ func TestCommandHelp(t *testing.T) {
 		"check":    {"--run REGEX", "--json"},
 		"validate": {"--operation OPERATION", "--status CODE", "--request", "--har FILE"},
 		"proxy": {"--upstream URL", "--listen ADDRESS", "(default 127.0.0.1:8788)", "--mode MODE",
-			"--log-format FORMAT"},
+			"--log-format FORMAT", "--max-body-bytes BYTES", "(default 50331648)", "--insecure-upstream"},
 		"version": {"tci version"},
 		"help":    {"tci help [COMMAND]"},
 	}

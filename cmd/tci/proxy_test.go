@@ -87,6 +87,12 @@ func TestProxyUsageErrors(t *testing.T) {
 		{[]string{"proxy", "--upstream", "http://127.0.0.1:9", "--log-format", "xml"},
 			`--log-format: invalid log format "xml"`},
 		{[]string{"proxy", "--upstream", "http://127.0.0.1:9", "--listen", "8788"}, `--listen "8788"`},
+		{[]string{"proxy", "--upstream", "http://127.0.0.1:9", "--max-body-bytes", "0"},
+			"--max-body-bytes must be positive"},
+		{[]string{"proxy", "--upstream", "http://127.0.0.1:9", "--max-body-bytes", "16MiB"},
+			"not a whole number of bytes"},
+		{[]string{"proxy", "--upstream", "http://user:hunter2@127.0.0.1:9"},
+			`--upstream: invalid upstream URL "http://xxxxx@127.0.0.1:9": it contains user information`},
 	}
 	for _, tt := range tests {
 		o := tci(t, tt.args...)
@@ -94,6 +100,52 @@ func TestProxyUsageErrors(t *testing.T) {
 		if !strings.Contains(o.stderr, tt.want) {
 			t.Errorf("%v: stderr = %q, want it to contain %q", tt.args, o.stderr, tt.want)
 		}
+	}
+}
+
+func TestProxyRejectsPlainRemoteUpstream(t *testing.T) {
+	t.Parallel()
+	o := tci(t, "proxy", "--upstream", "http://192.0.2.1:8080/v1", "--listen", "127.0.0.1:0")
+	o.expectCode(t, exitUsage)
+	want := "tci: --upstream: refusing to forward API keys over plain HTTP to 192.0.2.1:8080"
+	if !strings.Contains(o.stderr, want) {
+		t.Errorf("stderr = %q, want %q", o.stderr, want)
+	}
+	if !strings.Contains(o.stderr, "--insecure-upstream") {
+		t.Errorf("stderr = %q, want the flag that allows it", o.stderr)
+	}
+}
+
+func TestProxyInsecureUpstreamWarns(t *testing.T) {
+	t.Parallel()
+	// 192.0.2.1 is a documentation address; the proxy never connects without a request.
+	p := startServing(t, nil, "proxy", "--upstream", "http://192.0.2.1:8080/v1", "--listen", "127.0.0.1:0",
+		"--insecure-upstream")
+	stopped := p.stop()
+	stopped.expectCode(t, exitOK)
+	if !strings.Contains(stopped.stderr, "forwarding over plain HTTP beyond loopback") {
+		t.Errorf("log lacks the warning about the plain upstream:\n%s", stopped.stderr)
+	}
+}
+
+func TestProxyMaxBodyBytesFlag(t *testing.T) {
+	t.Parallel()
+	upstream := tcitest.NewServer(t)
+	p := startServing(t, nil, "proxy", "--upstream", upstream.URL(), "--listen", "127.0.0.1:0",
+		"--mode", "enforce", "--max-body-bytes", "1024")
+
+	code := "print(len('" + strings.Repeat("x", 2048) + "'))"
+	o := tci(t, "--base-url", p.baseURL, "exec", code)
+	o.expectCode(t, exitRequest)
+	if !strings.Contains(o.stderr, "413 Request Entity Too Large") {
+		t.Errorf("stderr = %q, want the proxy's 413 for a body over 1024 bytes", o.stderr)
+	}
+	if n := len(upstream.Requests()); n != 0 {
+		t.Errorf("upstream received %d requests, want none", n)
+	}
+	stopped := p.stop()
+	if !strings.Contains(stopped.stderr, "max_body_bytes=1024") {
+		t.Errorf("log lacks the cap:\n%s", stopped.stderr)
 	}
 }
 

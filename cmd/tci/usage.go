@@ -76,8 +76,12 @@ Exit status: 0 valid, 1 violations found, 2 invalid usage or input that cannot b
 		description: `Runs a reverse proxy to the upstream server that validates the requests and responses of
 the API's operations as they pass and logs each violation on stderr. Report mode forwards
 everything and adds the header Tci-Contract-Violations; enforce mode rejects a violating
-request with 400 and replaces a violating response with a 502. The base URL for clients is
-printed on stdout. The upstream URL's path is put in front of each request's path.
+request with 400 and replaces a violating response with a 502. Bodies above --max-body-bytes
+are forwarded unvalidated in report mode and rejected in enforce mode. The base URL for
+clients is printed on stdout. The upstream URL's path is put in front of each request's path.
+
+The proxy forwards each client's Authorization header, so it rejects a plain http://
+upstream that is not a loopback address unless --insecure-upstream allows it.
 
 Exit status: 0 stopped by a signal, 1 the proxy could not start, 2 invalid usage.`,
 	},

@@ -20,8 +20,12 @@ import (
 const DefaultListenAddr = "127.0.0.1:8788"
 
 // DefaultMaxBodyBytes caps the request and response bodies of spec operations that the proxy
-// buffers to validate, unless WithMaxBodyBytes sets another cap.
-const DefaultMaxBodyBytes int64 = 16 << 20
+// buffers to validate, unless WithMaxBodyBytes sets another cap. It is 48 MiB: the reference
+// server accepts request bodies up to 32 MiB and caps the outputs of one execute at 32 MiB,
+// and the JSON around the outputs makes a response larger, so the other 16 MiB are headroom.
+// NOTE: output that JSON escapes, such as "<" or control characters as \u00XX, grows up to
+// six times in the response and can still exceed this cap.
+const DefaultMaxBodyBytes int64 = 48 << 20
 
 // ViolationsHeader is the response header that carries the number of spec violations found in
 // the request and the response of a spec operation. Responses of other paths never carry it.

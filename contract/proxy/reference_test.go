@@ -88,3 +88,36 @@ func TestEnforceModeRejectsBeforeReference(t *testing.T) {
 		t.Errorf("%s = %d on the reference server's session list", ViolationsHeader, n)
 	}
 }
+
+func TestDefaultCapAboveServerLimits(t *testing.T) {
+	if DefaultMaxBodyBytes < server.DefaultMaxBodyBytes {
+		t.Errorf("DefaultMaxBodyBytes = %d, want at least the server's request limit %d",
+			DefaultMaxBodyBytes, server.DefaultMaxBodyBytes)
+	}
+	if DefaultMaxBodyBytes <= server.DefaultMaxOutputBytes {
+		t.Errorf("DefaultMaxBodyBytes = %d, want more than the server's output limit %d",
+			DefaultMaxBodyBytes, server.DefaultMaxOutputBytes)
+	}
+}
+
+func TestEnforceModePassesFullSizeExchange(t *testing.T) {
+	// The largest request the reference server accepts and a response that carries its whole
+	// output limit, which the JSON around the output makes larger than the limit.
+	code := strings.Repeat("#", server.DefaultMaxBodyBytes-64)
+	request := `{"code":"` + code + `","language":"python"}`
+	response := `{"data":{"session_id":"ses_1","status":"success","outputs":[{"type":"stdout","data":"` +
+		strings.Repeat("x", server.DefaultMaxOutputBytes) + `"}]},"errors":null}`
+	up := newUpstream(t, respondJSON(response))
+	front, _ := startProxy(t, up, WithMode(ModeEnforce))
+
+	res, body := post(t, front+"/v1/tci/execute", request)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %.300s", res.StatusCode, body)
+	}
+	if len(body) != len(response) {
+		t.Errorf("response has %d bytes, want the upstream's %d", len(body), len(response))
+	}
+	if len(up.body()) != len(request) {
+		t.Errorf("upstream got %d bytes, want the request's %d", len(up.body()), len(request))
+	}
+}
