@@ -80,6 +80,7 @@ func (c *cli) resolveTarget(localWithoutBaseURL bool) (*target, error) {
 		t.baseURL, t.baseURLSource = specURL, "the spec's server URL"
 	}
 	if reason == "" {
+		c.warnShortKey(t)
 		return t, nil
 	}
 

@@ -45,8 +45,12 @@ func runCheck(c *cli, args []string) error {
 	} else {
 		err = report.WriteTable(&out)
 	}
+	text := t.redact(out.String())
+	if *asJSON {
+		text = withNewline(string(t.redactJSON(out.Bytes(), true)))
+	}
 	if err == nil {
-		_, err = io.WriteString(c.stdout, t.redact(out.String()))
+		_, err = io.WriteString(c.stdout, text)
 	}
 	if err != nil {
 		return failedError(fmt.Errorf("write report: %w", err))

@@ -119,3 +119,18 @@ func TestCheckRefusesKeyOverPlainHTTP(t *testing.T) {
 		t.Errorf("stdout = %q, want no report", o.stdout)
 	}
 }
+
+func TestCheckShortKeyKeepsScenarioNames(t *testing.T) {
+	t.Parallel()
+	srv := tcitest.NewServer(t, tcitest.WithToken("k"))
+	o := tci(t, "check", "--base-url", srv.URL(), "--api-key", "k", "--run", "^auth/")
+	o.expectCode(t, exitOK)
+	for _, name := range []string{"auth/missing-token", "auth/wrong-token"} {
+		if !strings.Contains(o.stdout, name) {
+			t.Errorf("report lacks the scenario name %s:\n%s", name, o.stdout)
+		}
+	}
+	if strings.Contains(o.stdout, "[REDACTED]") {
+		t.Errorf("report redacts a 1-byte key:\n%s", o.stdout)
+	}
+}

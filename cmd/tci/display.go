@@ -35,12 +35,24 @@ var extensions = map[string]string{
 // maxDisplayNumber bounds the search for a free file name.
 const maxDisplayNumber = 100000
 
+// binaryTypes are the MIME types whose payloads the spec sends base64-encoded ("format:
+// byte"), which are saved as received. Every other payload is text or JSON, from which the
+// API key is removed as from stdout.
+var binaryTypes = map[string]bool{
+	"application/pdf": true,
+	"image/gif":       true,
+	"image/jpeg":      true,
+	"image/png":       true,
+}
+
 // displaySaver saves display data as files display-N.EXT in dir. N is the smallest number
 // from the last one used on for which none of an output's files exists yet, so no existing
 // file is ever overwritten and the payloads of one output share N.
 type displaySaver struct {
 	dir    string
 	stderr io.Writer
+	// target is the server, whose API key text payloads are written without.
+	target *target
 	next   int
 }
 
@@ -71,10 +83,28 @@ func (s *displaySaver) save(data map[string][]byte) error {
 			return failedError(fmt.Errorf("--out: %w", err))
 		}
 		s.next = n + 1
-		return s.writeAll(files, types, data)
+		return s.writeAll(files, types, s.redactPayloads(types, data))
 	}
 	return failedError(fmt.Errorf("--out %s: display-1 to display-%d are all taken; choose another "+
 		"directory", s.dir, maxDisplayNumber))
+}
+
+// redactPayloads returns the payloads of types with the API key removed from each text or
+// JSON payload.
+func (s *displaySaver) redactPayloads(types []string, data map[string][]byte) map[string][]byte {
+	clean := make(map[string][]byte, len(types))
+	for _, mimeType := range types {
+		payload := data[mimeType]
+		switch {
+		case binaryTypes[mimeType] || s.target == nil:
+		case mimeType == "application/json" || strings.HasSuffix(mimeType, "+json"):
+			payload = s.target.redactJSON(payload, false)
+		default:
+			payload = []byte(s.target.redact(string(payload)))
+		}
+		clean[mimeType] = payload
+	}
+	return clean
 }
 
 // writeAll writes each payload to its file and names the file on stderr.

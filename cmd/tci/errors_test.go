@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -171,6 +172,20 @@ func echoKey(mode string) http.HandlerFunc {
 			fmt.Fprintf(w, `{"data":{"session_id":"s","status":"%s","outputs":[]},"errors":null}`, key)
 		case "failed":
 			fmt.Fprintf(w, `{"data":null,"errors":["%s"]}`, key)
+		case "escaped":
+			// Every character of the key as a \u escape, which a JSON decoder reads as the key.
+			var escaped strings.Builder
+			for _, r := range key {
+				fmt.Fprintf(&escaped, `\u%04x`, r)
+			}
+			fmt.Fprintf(w, `{"data":{"session_id":"ses_a","status":"success","outputs":[`+
+				`{"type":"stdout","data":"%s\n"}]},"errors":null}`, escaped.String())
+		case "split":
+			half := len(key) / 2
+			fmt.Fprintf(w, `{"data":{"session_id":"ses_a","status":"success","outputs":[`+
+				`{"type":"stdout","data":"%s"},{"type":"stdout","data":"%s\n"},`+
+				`{"type":"stderr","data":"%s"},{"type":"error","data":"%s"}]},"errors":null}`,
+				key[:half], key[half:], key[:half], key[half:])
 		case "sessions":
 			fmt.Fprintf(w, `{"data":{"sessions":[{"id":"%s","execute_count":1,`+
 				`"started_at":"2026-01-01T00:00:00Z","last_execute_at":"2026-01-01T00:00:00Z",`+
@@ -190,6 +205,8 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 		{"404", []string{"exec", "--json", "--session", "ses_a", "1"}},
 		{"outputs", []string{"exec", "1"}},
 		{"outputs", []string{"exec", "--json", "1"}},
+		{"escaped", []string{"exec", "--json", "1"}},
+		{"split", []string{"exec", "1"}},
 		{"invalid", []string{"exec", "1"}},
 		{"invalid", []string{"--validation", "report", "exec", "1"}},
 		{"failed", []string{"exec", "1"}},
@@ -214,10 +231,95 @@ func TestAPIKeyNeverPrinted(t *testing.T) {
 					t.Errorf("key from %s printed (exit %d)\nstdout:\n%s\nstderr:\n%s",
 						source, o.code, o.stdout, o.stderr)
 				}
+				if jsonContains(o.stdout, canary) {
+					t.Errorf("key from %s printed in JSON escapes (exit %d)\nstdout:\n%s",
+						source, o.code, o.stdout)
+				}
 				if o.stdout == "" && o.stderr == "" {
 					t.Errorf("key from %s: no output at all, so the check proves nothing", source)
 				}
 			}
 		})
+	}
+}
+
+// jsonContains reports whether text is JSON with s in one of its strings once decoded, which
+// escapes such as \u0074 can hide from a search of the raw text.
+func jsonContains(text, s string) bool {
+	var value any
+	if json.Unmarshal([]byte(text), &value) != nil {
+		return false
+	}
+	var decoded strings.Builder
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case string:
+			decoded.WriteString(v + "\n")
+		case []any:
+			for _, item := range v {
+				walk(item)
+			}
+		case map[string]any:
+			for name, item := range v {
+				decoded.WriteString(name + "\n")
+				walk(item)
+			}
+		}
+	}
+	walk(value)
+	return strings.Contains(decoded.String(), s)
+}
+
+func TestShortKeyNotRedactedFromOutput(t *testing.T) {
+	t.Parallel()
+	url := fakeServer(t, respond(200, "application/json", `{"data":{"session_id":"ses_data",`+
+		`"status":"success","outputs":[{"type":"stdout","data":"metadata and data\n"}]},"errors":null}`))
+	o := tci(t, "--base-url", url, "--api-key", "data", "exec", "print('metadata and data')")
+	o.expectCode(t, exitOK)
+	if o.stdout != "metadata and data\n" {
+		t.Errorf("stdout = %q, want the output unchanged with a 4-byte key", o.stdout)
+	}
+	if !strings.Contains(o.stderr, "tci: session ses_data\n") {
+		t.Errorf("stderr lacks the session id unchanged:\n%s", o.stderr)
+	}
+	warning := "tci: warning: the API key from --api-key is shorter than 16 bytes"
+	if n := strings.Count(o.stderr, warning); n != 1 {
+		t.Errorf("stderr has the short key warning %d times, want once:\n%s", n, o.stderr)
+	}
+
+	asJSON := tci(t, "--base-url", url, "--api-key", "data", "exec", "--json", "1")
+	asJSON.expectCode(t, exitOK)
+	var body struct {
+		Data struct {
+			SessionID string `json:"session_id"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(asJSON.stdout), &body); err != nil || body.Data.SessionID != "ses_data" {
+		t.Errorf("--json body = %q (%v), want the keys and values unchanged", asJSON.stdout, err)
+	}
+}
+
+func TestMidLengthKeyRedactedWithWarning(t *testing.T) {
+	t.Parallel()
+	const key = "key-12345"
+	url := fakeServer(t, echoKey("outputs"))
+	o := tci(t, "--base-url", url, "--api-key", key, "exec", "1")
+	o.expectCode(t, exitFailed) // the echo includes an error output
+	if strings.Contains(o.stdout, key) || strings.Contains(o.stderr, key) {
+		t.Errorf("a 9-byte key was printed:\nstdout:\n%s\nstderr:\n%s", o.stdout, o.stderr)
+	}
+	if !strings.Contains(o.stderr, "shorter than 16 bytes, so it is easy to guess\n") {
+		t.Errorf("stderr lacks the warning without the note on redaction:\n%s", o.stderr)
+	}
+}
+
+func TestLongKeyHasNoWarning(t *testing.T) {
+	t.Parallel()
+	url := fakeServer(t, echoKey("outputs"))
+	o := tciEnv(t, map[string]string{"TOGETHER_BASE_URL": url, "TOGETHER_API_KEY": canary}, "exec", "1")
+	o.expectCode(t, exitFailed) // the echo includes an error output
+	if strings.Contains(o.stderr, "warning") {
+		t.Errorf("stderr warns about a %d-byte key:\n%s", len(canary), o.stderr)
 	}
 }

@@ -84,7 +84,7 @@ func runExec(c *cli, args []string) error {
 
 // showResult prints the outputs and the session line, or with --json the response body.
 func (c *cli) showResult(result *wrapper.Result, f execFlags, outGiven bool, t *target, rec *recorder) error {
-	saver := &displaySaver{dir: f.out, stderr: c.stderr}
+	saver := &displaySaver{dir: f.out, stderr: c.stderr, target: t}
 	if !f.json {
 		if err := c.printOutputs(result, saver, t); err != nil {
 			return err
@@ -192,34 +192,52 @@ func isSessionNotFound(apiErr *wrapper.APIError, session string) bool {
 
 // printOutputs writes the outputs in the order the code produced them: stdout text and the
 // value of a trailing expression to stdout, stderr text and tracebacks to stderr. Display
-// data goes to files, or to stdout when it is text only.
+// data goes to files, or to stdout when it is text only. Both streams remove the API key,
+// also one split across two outputs, and the lines of saved files go through the stderr one
+// so that they keep their place.
 func (c *cli) printOutputs(result *wrapper.Result, saver *displaySaver, t *target) error {
-	for _, o := range result.Outputs {
+	stdout, stderr := newRedactingWriter(c.stdout, t), newRedactingWriter(c.stderr, t)
+	saver.stderr = stderr
+	err := writeOutputs(result.Outputs, stdout, stderr, saver)
+	if flushErr := stdout.Flush(); err == nil {
+		err = flushErr
+	}
+	if flushErr := stderr.Flush(); err == nil {
+		err = flushErr
+	}
+	if err != nil {
+		return failedError(fmt.Errorf("write output: %w", err))
+	}
+	return nil
+}
+
+func writeOutputs(outputs []wrapper.Output, stdout, stderr io.Writer, saver *displaySaver) error {
+	for _, o := range outputs {
 		var err error
 		switch o.Type {
 		case wrapper.OutputStdout:
-			_, err = io.WriteString(c.stdout, t.redact(o.Text))
+			_, err = io.WriteString(stdout, o.Text)
 		case wrapper.OutputStderr:
-			_, err = io.WriteString(c.stderr, t.redact(o.Text))
+			_, err = io.WriteString(stderr, o.Text)
 		case wrapper.OutputError:
-			_, err = io.WriteString(c.stderr, withNewline(t.redact(o.Text)))
+			_, err = io.WriteString(stderr, withNewline(o.Text))
 		case wrapper.OutputExecuteResult:
 			if text, ok := o.Data["text/plain"]; ok {
-				_, err = io.WriteString(c.stdout, withNewline(t.redact(string(text))))
+				_, err = io.WriteString(stdout, withNewline(string(text)))
 			}
 			if images := imagePayloads(o.Data); err == nil && len(images) > 0 {
 				err = saver.save(images)
 			}
 		case wrapper.OutputDisplayData:
-			err = c.showDisplayData(o.Data, saver, t)
+			err = showDisplayData(o.Data, stdout, saver)
 		default:
 			// An output type outside the spec, let through by --validation report or off.
 			if o.Text != "" {
-				_, err = fmt.Fprintf(c.stderr, "[%s] %s", o.Type, withNewline(t.redact(o.Text)))
+				_, err = fmt.Fprintf(stderr, "[%s] %s", sanitizeForMessage(string(o.Type)), withNewline(o.Text))
 			}
 		}
 		if err != nil {
-			return failedError(fmt.Errorf("write output: %w", err))
+			return err
 		}
 	}
 	return nil
@@ -227,9 +245,9 @@ func (c *cli) printOutputs(result *wrapper.Result, saver *displaySaver, t *targe
 
 // showDisplayData saves the payloads of one display_data output, or prints it when
 // text/plain is its only payload.
-func (c *cli) showDisplayData(data map[string][]byte, saver *displaySaver, t *target) error {
+func showDisplayData(data map[string][]byte, stdout io.Writer, saver *displaySaver) error {
 	if text, ok := data["text/plain"]; ok && len(data) == 1 {
-		_, err := io.WriteString(c.stdout, withNewline(t.redact(string(text))))
+		_, err := io.WriteString(stdout, withNewline(string(text)))
 		return err
 	}
 	return saver.save(data)
@@ -268,26 +286,22 @@ func (c *cli) printSession(id string, t *target) {
 }
 
 // printJSON writes a response body indented on stdout, with the API key removed.
+//
+// NOTE: a key split across two strings of the body, such as two stdout outputs, stays in it,
+// because no single string contains it. The outputs that exec prints without --json are
+// redacted as one stream per file descriptor instead.
 func (c *cli) printJSON(body []byte, t *target) error {
 	var indented bytes.Buffer
 	if err := json.Indent(&indented, body, "", "  "); err != nil {
 		indented.Reset()
 		indented.Write(body)
 	}
-	_, err := io.WriteString(c.stdout, withNewline(t.redact(indented.String())))
+	text := t.redactJSON(indented.Bytes(), true)
+	_, err := io.WriteString(c.stdout, withNewline(string(text)))
 	if err != nil {
 		return failedError(fmt.Errorf("write output: %w", err))
 	}
 	return nil
-}
-
-// redact replaces the API key in text from the server, which a hostile or broken server
-// could echo into an output.
-func (t *target) redact(text string) string {
-	if t.apiKey == "" || !strings.Contains(text, t.apiKey) {
-		return text
-	}
-	return strings.ReplaceAll(text, t.apiKey, "[REDACTED]")
 }
 
 func withNewline(s string) string {

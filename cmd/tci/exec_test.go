@@ -438,3 +438,34 @@ func TestExecSavesExpressionImage(t *testing.T) {
 		t.Error("the HTML form of an expression's value was saved")
 	}
 }
+
+func TestExecOutRedactsTextPayloads(t *testing.T) {
+	t.Parallel()
+	// The PNG payload contains the key's bytes too, but a binary file is saved as received.
+	png := append(append([]byte(nil), pngBytes...), canary...)
+	// The JSON payload sends the first character of the key as an escape.
+	body := fmt.Sprintf(`{"data":{"session_id":"ses_display","status":"success","outputs":[`+
+		`{"type":"display_data","data":{"text/html":"<p>%s</p>","application/json":{"token":"\u%04x%s"},`+
+		`"image/png":"%s"}}]},"errors":null}`,
+		canary, canary[0], canary[1:], base64.StdEncoding.EncodeToString(png))
+	url := fakeServer(t, respond(200, "application/json", body))
+	dir := t.TempDir()
+	o := tci(t, "--base-url", url, "--api-key", canary, "exec", "--out", dir, "show()")
+	o.expectCode(t, exitOK)
+
+	for name, want := range map[string]string{
+		"display-1.html": "<p>[REDACTED]</p>",
+		"display-1.json": `{"token":"[REDACTED]"}`,
+	} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "display-1.png")); !bytes.Equal(got, png) {
+		t.Errorf("display-1.png = %q, want the payload unchanged", got)
+	}
+}

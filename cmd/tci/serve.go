@@ -47,6 +47,10 @@ func runServe(c *cli, args []string) error {
 	}
 
 	logger := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if f.token != "" && len(f.token) < minStrongKeyBytes {
+		logger.Warn(fmt.Sprintf("the token is shorter than %d bytes, so it is easy to guess; use a "+
+			"random one, such as the output of: openssl rand -hex 24", minStrongKeyBytes))
+	}
 	options := []server.Option{
 		server.WithPython(c.pythonCommand()),
 		server.WithSessionTTL(time.Duration(f.sessionTTL)),

@@ -219,3 +219,16 @@ func TestServeStopWaitsForRunningExecute(t *testing.T) {
 		t.Errorf("stdout of the execute running at the stop = %q, want %q", o.stdout, "finished\n")
 	}
 }
+
+func TestServeWarnsAboutShortToken(t *testing.T) {
+	t.Parallel()
+	s := startServing(t, map[string]string{"TCI_SERVER_TOKEN": "short-token"}, "serve", "--addr", "127.0.0.1:0")
+	stopped := s.stop()
+	stopped.expectCode(t, exitOK)
+	if !strings.Contains(stopped.stderr, "the token is shorter than 16 bytes") {
+		t.Errorf("log lacks the warning about the short token:\n%s", stopped.stderr)
+	}
+	if strings.Contains(stopped.stderr, "short-token") {
+		t.Errorf("log shows the token:\n%s", stopped.stderr)
+	}
+}

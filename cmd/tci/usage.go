@@ -111,6 +111,11 @@ random loopback port and say so on stderr; its sessions end when the command exi
 key but no base URL, exec and sessions use the spec's server, where the hosted service was
 removed in 2026-09, and check starts the local reference server.
 
+A server could echo the API key, so tci replaces it with [REDACTED] in the program output,
+JSON bodies, check reports, session ids and text display files it writes, also where the key
+is JSON-escaped. A key shorter than 8 bytes is left in place, because replacing it would
+corrupt ordinary text, and a key shorter than 16 bytes gets a warning.
+
 Run "tci COMMAND -h" for the flags of a command.
 `)
 	return err
