@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/tcikit/tci/validate"
@@ -183,11 +184,22 @@ func (c *cli) executeError(err error, f execFlags, t *target, rec *recorder) err
 	return configError(err, t)
 }
 
-// isSessionNotFound reports whether apiErr is a 404 with errors that the server reported to an
-// execute in the given session. Without a session id nothing but the operation can be missing,
-// so such a 404 stays a request error.
+// isSessionNotFound reports whether apiErr says that the session of an execute is unknown: a
+// 404 whose errors carry the reference server's code session_not_found or, from a server
+// whose errors carry no code, a 404 whose messages contain the session id. Any other 404, such
+// as the reference server's not_found for a path outside the API, stays a request error, and
+// so does every 404 to an execute without a session id.
 func isSessionNotFound(apiErr *wrapper.APIError, session string) bool {
-	return session != "" && apiErr.StatusCode == http.StatusNotFound && len(apiErr.Errors) > 0
+	if session == "" || apiErr.StatusCode != http.StatusNotFound || len(apiErr.Errors) == 0 {
+		return false
+	}
+	codes := apiErr.Codes()
+	if slices.ContainsFunc(codes, func(code string) bool { return code != "" }) {
+		return slices.Contains(codes, "session_not_found")
+	}
+	return slices.ContainsFunc(apiErr.Messages(), func(message string) bool {
+		return strings.Contains(message, session)
+	})
 }
 
 // printOutputs writes the outputs in the order the code produced them: stdout text and the
