@@ -62,8 +62,9 @@
 //
 // Output written below Python, to file descriptors 1 and 2 directly or by subprocesses and C
 // libraries, also becomes stdout and stderr outputs. Its order is exact among writes to the
-// same descriptor, but relative to sys.stdout and sys.stderr writes it is the order in which
-// the server read it, which may differ for writes that are close in time. Such output that a
+// same descriptor. Relative to sys.stdout and sys.stderr writes it is the order in which the
+// server read it. Output that a subprocess wrote before the code waited for it comes before
+// what the code prints next, but writes close in time may be reordered. Such output that a
 // background process writes between executes is reported with the next execute. Bytes that are
 // not valid UTF-8 are replaced with U+FFFD. The driver talks to the server over two further
 // pipes, so user output cannot corrupt the protocol. Outputs past WithMaxOutputBytes (32 MiB

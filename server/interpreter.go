@@ -34,8 +34,6 @@ const (
 	// drainGrace bounds the wait for the pipes to reach end of file after the process exits.
 	// Only a descendant that left the process group can hold them open longer.
 	drainGrace = 500 * time.Millisecond
-	// readChunkSize is the buffer size for reading fds 1 and 2.
-	readChunkSize = 32 * 1024
 )
 
 // interpreter is one Python process running the driver in a session directory.
@@ -108,6 +106,15 @@ func startInterpreter(cfg interpreterConfig) (*interpreter, error) {
 		ends = append(ends, reads[i], writes[i])
 	}
 	eventsWrite, stdoutWrite, stderrWrite := writes[0], writes[1], writes[2]
+	var streams []*streamReader
+	for i, kind := range []string{outputStdout, outputStderr} {
+		stream, err := newStreamReader(kind, reads[i+1], p.box, p.secret)
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("read output pipe: %w", err)
+		}
+		streams = append(streams, stream)
+	}
 
 	cmd := exec.Command(cfg.python, "-I", "-X", "utf8=1", "-c", bootstrap)
 	cmd.Dir = cfg.dir
@@ -128,9 +135,13 @@ func startInterpreter(cfg interpreterConfig) (*interpreter, error) {
 	p.pipes = reads[:]
 
 	p.readers.Add(3)
-	go p.readEvents(reads[0])
-	go p.readStream(outputStdout, reads[1])
-	go p.readStream(outputStderr, reads[2])
+	go p.readEvents(drainingReader{events: reads[0], streams: streams})
+	for _, stream := range streams {
+		go func() {
+			defer p.readers.Done()
+			stream.run()
+		}()
+	}
 	go func() {
 		err := cmd.Wait()
 		// Kill what the process left behind right after reaping it. From now on its pid may be
@@ -371,31 +382,5 @@ func (p *interpreter) handleEvent(line []byte) {
 		p.box.done(event.Seq, event.Marked)
 	default:
 		p.logger.Debug("unknown python event", "pid", p.pid(), "type", event.Type)
-	}
-}
-
-// readStream reads fd 1 or 2 of the process until end of file, passing the data to the outbox
-// and the markers to its progress.
-func (p *interpreter) readStream(stream string, r io.Reader) {
-	defer p.readers.Done()
-	scanner := markerScanner{prefix: []byte("\x00" + p.secret)}
-	buf := make([]byte, readChunkSize)
-	for {
-		n, err := r.Read(buf)
-		if n > 0 {
-			data, seq, found := scanner.scan(buf[:n])
-			if len(data) > 0 {
-				p.box.add(output{kind: stream, text: data})
-			}
-			if found {
-				p.box.mark(stream, seq)
-			}
-		}
-		if err != nil {
-			if rest := scanner.flush(); len(rest) > 0 {
-				p.box.add(output{kind: stream, text: rest})
-			}
-			return
-		}
 	}
 }

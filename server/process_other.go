@@ -16,3 +16,7 @@ func newProcessGroup() *syscall.SysProcAttr { return nil }
 func killProcessGroup(pid int) error {
 	return errors.New("process groups are not supported on this system")
 }
+
+func readNonblocking(fd uintptr, buf []byte) (int, error) {
+	return 0, errors.New("non-blocking reads are not supported on this system")
+}

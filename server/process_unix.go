@@ -27,3 +27,20 @@ func killProcessGroup(pid int) error {
 	}
 	return err
 }
+
+// readNonblocking reads from the non-blocking descriptor fd into buf. It returns errWouldBlock
+// when fd holds no data, and 0 and no error at end of file.
+func readNonblocking(fd uintptr, buf []byte) (int, error) {
+	for {
+		n, err := syscall.Read(int(fd), buf)
+		switch {
+		case errors.Is(err, syscall.EINTR):
+			continue
+		case errors.Is(err, syscall.EAGAIN):
+			return 0, errWouldBlock
+		case err != nil:
+			return 0, err
+		}
+		return n, nil
+	}
+}
