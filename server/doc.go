@@ -38,7 +38,10 @@
 // when its client disconnects. A child that the code forks with os.fork runs the rest of the
 // code and then exits as a script would: with status 0, with the status of an uncaught
 // SystemExit, or with 1 after it wrote an uncaught exception to stderr. It never runs later
-// executes of the session.
+// executes of the session. A forked child, such as a worker of a multiprocessing pool, writes
+// its sys.stdout and sys.stderr to file descriptors 1 and 2, so its output arrives as output
+// written below Python does (see Outputs). Its display outputs, such as the figures of
+// plt.show, are not sent.
 //
 // Files in the request are written into the session's working directory, which is also its
 // HOME, before the code runs. Names are relative paths. The server rejects
@@ -61,13 +64,15 @@
 // backend.
 //
 // Output written below Python, to file descriptors 1 and 2 directly or by subprocesses and C
-// libraries, also becomes stdout and stderr outputs. Its order is exact among writes to the
-// same descriptor. Relative to sys.stdout and sys.stderr writes it is the order in which the
-// server read it. Output that a subprocess wrote before the code waited for it comes before
-// what the code prints next, but writes close in time may be reordered. Such output that a
-// background process writes between executes is reported with the next execute. Bytes that are
-// not valid UTF-8 are replaced with U+FFFD. The driver talks to the server over two further
-// pipes, so user output cannot corrupt the protocol. Outputs past WithMaxOutputBytes (32 MiB
+// libraries, also becomes stdout and stderr outputs. Its order is that of the writes to each
+// descriptor, but writes longer than PIPE_BUF (4 KiB on Linux) that several processes make at
+// once may interleave, as on a terminal. Relative to sys.stdout and sys.stderr writes it is
+// the order in which the server read it. Output that a subprocess or forked child wrote
+// before the code waited for it comes before what the code prints next, but writes close in
+// time may be reordered. Such output that a background process writes between executes is
+// reported with the next execute. Bytes that are not valid UTF-8 are replaced with U+FFFD. The
+// driver talks to the server over two further pipes, so user output cannot corrupt the
+// protocol. Outputs past WithMaxOutputBytes (32 MiB
 // by default) are dropped, and a final stderr output reports how many bytes were dropped. Each
 // output counts its data plus 32 bytes toward the limit, so that many tiny outputs cannot make
 // a response much larger than it.

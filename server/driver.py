@@ -17,6 +17,11 @@
 # pipes, through descriptors of its own, and the server waits for those markers so that such
 # output is not left behind.
 #
+# Only the driver's process writes events. Processes forked from it, such as the workers of a
+# multiprocessing pool, share the event pipe, and a write longer than PIPE_BUF from one of them
+# may interleave with another's and break both lines. A forked child therefore closes its copy
+# of the pipe and writes its sys.stdout and sys.stderr to fds 1 and 2 instead.
+#
 # Keep this file compatible with Python 3.8.
 
 import ast
@@ -45,16 +50,22 @@ _send_lock = threading.Lock()
 _event_fd = -1
 
 
-def _new_send_lock():
+def _leave_event_pipe():
     # A fork copies _send_lock as it is at that moment, possibly held by a thread that the child
     # does not have, so the child starts with a lock of its own. Holding the lock across the
     # fork instead deadlocks Python 3.12.1, whose os.fork writes its warning about threads to
     # sys.stderr before it runs the after_in_parent hooks.
-    global _send_lock
+    global _send_lock, _event_fd
     _send_lock = threading.Lock()
+    if _event_fd >= 0:
+        try:
+            os.close(_event_fd)
+        except OSError:
+            pass
+        _event_fd = -1
 
 
-os.register_at_fork(after_in_child=_new_send_lock)
+os.register_at_fork(after_in_child=_leave_event_pipe)
 
 # The driver's own descriptors for the pipes behind fds 1 and 2, by stream name. Markers go
 # there and not to fds 1 and 2, which user code may close, redirect or reuse for a file.
@@ -87,11 +98,19 @@ _driver_pid = os.getpid()
 
 
 def _send_line(line):
+    if _event_fd < 0:
+        # A forked child: its outputs other than sys.stdout and sys.stderr writes, such as the
+        # figures of plt.show, are not sent.
+        return
     data = line.encode("ascii")
     with _send_lock:
-        written = _write(_event_fd, data)
-        while written < len(data):
-            written += _write(_event_fd, data[written:])
+        _write_all(_event_fd, data)
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[_write(fd, view):]
 
 
 def _send(event):
@@ -141,6 +160,11 @@ class _OutputStream(io.TextIOBase):
     def write(self, text):
         if not isinstance(text, str):
             raise TypeError("write() argument must be str, not %s" % type(text).__name__)
+        if _event_fd < 0:
+            # A forked child writes to the descriptor, as a script would. Lone surrogates become
+            # bytes that are not UTF-8, which the server replaces with U+FFFD.
+            _write_all(self._fd, text.encode("utf-8", "surrogatepass"))
+            return len(text)
         if len(text) <= _MAX_EVENT_CHARS:
             if text:
                 _send_stream(self._name, text)

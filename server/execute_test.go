@@ -632,3 +632,80 @@ func TestExecuteForkWhileThreadPrints(t *testing.T) {
 		t.Errorf("last output = %v, want execute_result 0: no forked child may hang", last)
 	}
 }
+
+// joinStdout joins the stdout outputs and fails the test on an error output.
+func joinStdout(t *testing.T, outputs []out) string {
+	t.Helper()
+	var stdout strings.Builder
+	for _, o := range outputs {
+		switch o.Type {
+		case "stdout":
+			stdout.WriteString(o.Text)
+		case "error":
+			t.Errorf("error output: %s", o.Text)
+		}
+	}
+	return stdout.String()
+}
+
+func TestExecutePoolWorkersKeepLongLines(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	// Forked workers print lines longer than PIPE_BUF at the same time. The lines may
+	// interleave, as on a terminal, but no byte may be lost.
+	code := strings.Join([]string{
+		"import multiprocessing",
+		"def work(i):",
+		"    print(chr(ord('A') + i % 26) * 10_000)",
+		"    return i",
+		"with multiprocessing.get_context('fork').Pool(4) as pool:",
+		"    done = pool.map(work, range(100))",
+		"len(done)",
+	}, "\n")
+	_, outputs := ts.execute(t, "", code)
+	stdout := joinStdout(t, outputs)
+	for k := range 26 {
+		tasks := 3
+		if k < 22 {
+			tasks = 4 // tasks k, k+26, k+52 and k+78 are below 100
+		}
+		letter := string(rune('A' + k))
+		if got, want := strings.Count(stdout, letter), tasks*10_000; got != want {
+			t.Errorf("stdout has %d of %s, want %d", got, letter, want)
+		}
+	}
+	if got := strings.Count(stdout, "\n"); got != 100 {
+		t.Errorf("stdout has %d lines, want 100", got)
+	}
+}
+
+func TestExecuteForkedChildrenKeepOutput(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	// Children write lines longer than a pipe's capacity of 64 KiB while the parent writes too.
+	const letters = "ABCDEFGHIJKLMNOPQRST"
+	code := strings.Join([]string{
+		"import os",
+		"pids = []",
+		"for letter in " + pyString(letters) + ":",
+		"    pid = os.fork()",
+		"    if pid == 0:",
+		"        print(letter * 70_000)",
+		"        os._exit(0)",
+		"    pids.append(pid)",
+		"for _ in range(20):",
+		"    print('.' * 5_000)",
+		"for pid in pids:",
+		"    os.waitpid(pid, 0)",
+	}, "\n")
+	_, outputs := ts.execute(t, "", code)
+	stdout := joinStdout(t, outputs)
+	for _, letter := range letters {
+		if got := strings.Count(stdout, string(letter)); got != 70_000 {
+			t.Errorf("stdout has %d of %c, want 70000 from its child", got, letter)
+		}
+	}
+	if got := strings.Count(stdout, "."); got != 100_000 {
+		t.Errorf("stdout has %d dots, want 100000 from the parent", got)
+	}
+}
