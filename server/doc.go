@@ -72,7 +72,9 @@
 // time may be reordered. Such output that a background process writes between executes is
 // reported with the next execute. Bytes that are not valid UTF-8 are replaced with U+FFFD. The
 // driver talks to the server over two further pipes, so user output cannot corrupt the
-// protocol. Outputs past WithMaxOutputBytes (32 MiB
+// protocol. A line on those pipes that is not a valid message, which only code that writes
+// to the driver's own descriptors can produce, becomes a stderr output with its bytes, and the
+// server logs a warning. Outputs past WithMaxOutputBytes (32 MiB
 // by default) are dropped, and a final stderr output reports how many bytes were dropped. Each
 // output counts its data plus 32 bytes toward the limit, so that many tiny outputs cannot make
 // a response much larger than it.

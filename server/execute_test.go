@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"fmt"
 	"image/png"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tcikit/tci/internal/syncbuffer"
 )
 
 func TestExecuteStdout(t *testing.T) {
@@ -707,5 +710,29 @@ func TestExecuteForkedChildrenKeepOutput(t *testing.T) {
 	}
 	if got := strings.Count(stdout, "."); got != 100_000 {
 		t.Errorf("stdout has %d dots, want 100000 from the parent", got)
+	}
+}
+
+func TestExecuteInvalidEventBecomesStderr(t *testing.T) {
+	t.Parallel()
+	var log syncbuffer.Buffer
+	ts := startServer(t, WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
+	// Code can find the driver's event descriptor and write a line that is not an event.
+	code := strings.Join([]string{
+		"import os, sys",
+		"fd = type(sys.stdout).write.__globals__['_event_fd']",
+		"os.write(fd, b'not an event\\n')",
+		"os.write(fd, b'{\"type\": \"unknown\"}\\n')",
+		"print('after')",
+	}, "\n")
+	_, outputs := ts.execute(t, "", code)
+	wantOutputs(t, outputs,
+		out{Type: "stderr", Text: "not an event\n{\"type\": \"unknown\"}\n"},
+		out{Type: "stdout", Text: "after\n"})
+	if got := log.String(); !strings.Contains(got, "invalid python event") {
+		t.Errorf("log = %q, want a warning about the invalid event", got)
+	}
+	if got := log.String(); strings.Contains(got, "not an event") {
+		t.Errorf("log = %q, want no user output in it", got)
 	}
 }

@@ -46,6 +46,8 @@ type interpreter struct {
 	seq      int64
 	logger   *slog.Logger
 
+	invalidEvents int64 // event lines that were not valid events; used by readEvents only
+
 	readers   sync.WaitGroup
 	closeOnce sync.Once
 	exited    chan struct{} // closed once the process has been waited for
@@ -357,30 +359,56 @@ func readLine(r *bufio.Reader, limit int64) ([]byte, error) {
 	}
 }
 
+// handleEvent passes one event line to the outbox. A line that is not a valid event becomes a
+// stderr output with the line's bytes, so that no output is lost, and is logged. Only code that
+// writes to the driver's event descriptor itself can produce such a line.
 func (p *interpreter) handleEvent(line []byte) {
+	problem := p.applyEvent(line)
+	if problem == "" {
+		return
+	}
+	p.box.add(output{kind: outputStderr, text: line})
+	p.invalidEvents++
+	// Logging the 1st, 10th, 100th and so on keeps code that writes such lines in a loop from
+	// flooding the log. The record never holds the line, which is user output.
+	if isPowerOfTen(p.invalidEvents) {
+		p.logger.Warn("invalid python event passed on as stderr output",
+			"pid", p.pid(), "problem", problem, "bytes", len(line), "count", p.invalidEvents)
+	}
+}
+
+// applyEvent decodes an event line and applies it to the outbox. It returns what is wrong with a
+// line that it cannot apply, or "".
+func (p *interpreter) applyEvent(line []byte) (problem string) {
 	var event driverEvent
 	if err := json.Unmarshal(line, &event); err != nil {
-		p.logger.Debug("invalid python event", "pid", p.pid(), "error", err)
-		return
+		return "not a JSON object"
 	}
 	switch event.Type {
 	case outputStdout, outputStderr, outputError:
 		var text string
 		if err := json.Unmarshal(event.Data, &text); err != nil {
-			p.logger.Debug("invalid python event", "pid", p.pid(), "type", event.Type, "error", err)
-			return
+			return "data of a text event is not a string"
 		}
 		p.box.add(output{kind: event.Type, text: []byte(text)})
 	case outputExecuteResult, outputDisplayData:
 		var bundle generated.MIMEBundle
 		if err := json.Unmarshal(event.Data, &bundle); err != nil {
-			p.logger.Debug("invalid python event", "pid", p.pid(), "type", event.Type, "error", err)
-			return
+			return "data of a display event is not a MIME bundle"
 		}
 		p.box.add(output{kind: event.Type, bundle: &bundle})
 	case "done":
 		p.box.done(event.Seq, event.Marked)
 	default:
-		p.logger.Debug("unknown python event", "pid", p.pid(), "type", event.Type)
+		return "unknown event type"
 	}
+	return ""
+}
+
+// isPowerOfTen reports whether n is 1, 10, 100 and so on.
+func isPowerOfTen(n int64) bool {
+	for n >= 10 && n%10 == 0 {
+		n /= 10
+	}
+	return n == 1
 }
