@@ -129,6 +129,35 @@ func TestBinaryExecInterruptExits130(t *testing.T) {
 	expectGone(t, children)
 }
 
+func TestBinaryExecStdinInterruptExits130(t *testing.T) {
+	t.Parallel()
+	// Standard input is a pipe that stays open without data, as in "sleep 8 | tci exec -".
+	cmd := exec.Command(buildTCI(t), "exec", "-")
+	cmd.Env = userEnv()
+	cmd.Dir = t.TempDir()
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	stderr := startWithStderr(t, cmd)
+	time.Sleep(500 * time.Millisecond) // let tci install its signal handler
+
+	started := time.Now()
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err = waitTimeout(t, cmd, 15*time.Second)
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != exitInterrupted {
+		t.Fatalf("tci exec - after SIGINT: %v, want exit status %d\nstderr:\n%s",
+			err, exitInterrupted, stderr.String())
+	}
+	if elapsed := time.Since(started); elapsed > 5*time.Second {
+		t.Errorf("tci took %v to exit after SIGINT", elapsed)
+	}
+}
+
 func TestBinaryServeStopsOnSignal(t *testing.T) {
 	t.Parallel()
 	for _, signal := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -48,7 +47,7 @@ func runExec(c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	options, err := uploadOptions(f.uploads)
+	options, err := c.uploadOptions(f.uploads, maxRequestInputBytes-int64(len(code)))
 	if err != nil {
 		return err
 	}
@@ -102,38 +101,43 @@ func (c *cli) showResult(result *wrapper.Result, f execFlags, outGiven bool, t *
 	return nil
 }
 
-// readCode returns the code from --file, the CODE argument, or standard input for "-".
+// readCode returns the code from --file, the CODE argument, or standard input for "-", at
+// most maxRequestInputBytes of it.
 func (c *cli) readCode(file string, positional []string) (string, error) {
-	source := file
+	source, open := "--file "+file, openFile(file)
 	switch {
 	case file != "" && len(positional) > 0:
 		return "", usageErrorf("both --file and a CODE argument given; give the code once")
-	case len(positional) > 0:
-		if positional[0] != "-" {
-			return positional[0], nil
+	case len(positional) > 0 && positional[0] != "-":
+		if len(positional[0]) > maxRequestInputBytes {
+			return "", usageErrorf("CODE is larger than %s, the largest request body the reference "+
+				"server accepts", formatBytes(maxRequestInputBytes))
 		}
-		source = "-"
+		return positional[0], nil
+	case len(positional) > 0:
+		source, open = "standard input", openReader(c.stdin)
 	case file == "":
 		return "", usageErrorf(`missing code; pass CODE, --file PATH, or - to read standard input; ` +
 			`run "tci exec -h" for usage`)
 	}
-	var (
-		data []byte
-		err  error
-	)
-	if source == "-" {
-		data, err = io.ReadAll(c.stdin)
-		if err != nil {
-			return "", usageErrorf("read code from standard input: %v", err)
-		}
-	} else if data, err = os.ReadFile(source); err != nil {
+	data, err := readInput(c.ctx, open, maxRequestInputBytes)
+	switch {
+	case errors.Is(err, errInputTooLarge):
+		return "", usageErrorf("%s: the code is larger than %s, the largest request body the reference "+
+			"server accepts", source, formatBytes(maxRequestInputBytes))
+	case err != nil && c.ctx.Err() != nil:
+		return "", err
+	case err != nil && file != "":
 		return "", usageErrorf("--file: %v", err)
+	case err != nil:
+		return "", usageErrorf("read the code from standard input: %v", err)
 	}
 	return string(data), nil
 }
 
 // uploadOptions reads each --upload file into an option that uploads it under its base name.
-func uploadOptions(paths []string) ([]wrapper.ExecuteOption, error) {
+// The files may hold budget bytes together, what maxRequestInputBytes leaves beside the code.
+func (c *cli) uploadOptions(paths []string, budget int64) ([]wrapper.ExecuteOption, error) {
 	var options []wrapper.ExecuteOption
 	byName := make(map[string]string)
 	for _, path := range paths {
@@ -143,10 +147,17 @@ func uploadOptions(paths []string) ([]wrapper.ExecuteOption, error) {
 				"rename one of them", earlier, path, name)
 		}
 		byName[name] = path
-		content, err := os.ReadFile(path)
-		if err != nil {
+		content, err := readInput(c.ctx, openFile(path), budget)
+		switch {
+		case errors.Is(err, errInputTooLarge):
+			return nil, usageErrorf("--upload %s: the code and the uploads together are larger than %s, "+
+				"the largest request body the reference server accepts", path, formatBytes(maxRequestInputBytes))
+		case err != nil && c.ctx.Err() != nil:
+			return nil, err
+		case err != nil:
 			return nil, usageErrorf("--upload: %v", err)
 		}
+		budget -= int64(len(content))
 		options = append(options, wrapper.WithFile(name, content))
 	}
 	return options, nil

@@ -20,7 +20,9 @@ type invocation struct {
 	args  []string
 	env   map[string]string
 	stdin string
-	ctx   context.Context
+	// stdinReader, when set, is standard input instead of stdin.
+	stdinReader io.Reader
+	ctx         context.Context
 	// stdout and stderr, when set, receive the output instead of fresh buffers, for tests
 	// that read it while the command runs.
 	stdout, stderr io.Writer
@@ -59,7 +61,11 @@ func (in invocation) run(t *testing.T) outcome {
 	if in.stderr != nil {
 		errOut = in.stderr
 	}
-	code := run(ctx, in.args, strings.NewReader(in.stdin), out, errOut, fakeEnv(in.env))
+	var stdin io.Reader = strings.NewReader(in.stdin)
+	if in.stdinReader != nil {
+		stdin = in.stdinReader
+	}
+	code := run(ctx, in.args, stdin, out, errOut, fakeEnv(in.env))
 	return outcome{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 

@@ -23,7 +23,8 @@ images of a trailing expression's value are saved as files display-N.EXT in --ou
 chosen so that no existing file is overwritten, and each saved name is printed on stderr.
 The last line on stderr names the session, for --session.
 
-"-" reads the code from standard input.
+"-" reads the code from standard input. The code and the --upload files may be at most 32 MiB
+together, the largest request body the reference server accepts.
 
 Exit status: 0 success, 1 the code raised an exception or the execution failed (such as
 an unknown session), 2 invalid usage, 3 the request failed (no connection, a status
@@ -67,7 +68,7 @@ Exit status: 0 every selected scenario passed, 1 a scenario failed or was skippe
 			"  tci validate --har FILE|-",
 		description: `Judges one request or response body, or every exchange of a HAR 1.2 capture, against the
 spec. OPERATION is an operationId (tci/execute, sessions/list) or "METHOD /path". "-" reads
-standard input.
+standard input. A body or capture may be at most 256 MiB.
 
 Exit status: 0 valid, 1 violations found, 2 invalid usage or input that cannot be judged.`,
 	},

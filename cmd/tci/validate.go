@@ -1,9 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/tcikit/tci/contract"
 )
@@ -59,12 +59,11 @@ func (c *cli) validate(command string, f *validateFlags, positional []string,
 			return nil, usageErrorf("--har judges a whole capture and takes no --operation, --status, " +
 				"--request or FILE argument")
 		}
-		r, closeInput, err := c.openInput(f.har)
+		data, err := c.readValidateInput("--har "+f.har, f.har, maxValidateInputBytes)
 		if err != nil {
 			return nil, err
 		}
-		defer closeInput()
-		report, err := contract.ValidateHAR(r)
+		report, err := contract.ValidateHAR(bytes.NewReader(data))
 		if err != nil {
 			return nil, usageErrorf("--har %s: %v", f.har, err)
 		}
@@ -79,12 +78,11 @@ func (c *cli) validate(command string, f *validateFlags, positional []string,
 		return nil, usageErrorf("missing FILE argument; give the file with the body, or - for standard "+
 			"input; %s", hint)
 	}
-	r, closeInput, err := c.openInput(positional[0])
+	data, err := c.readValidateInput(positional[0], positional[0], maxValidateInputBytes)
 	if err != nil {
 		return nil, err
 	}
-	defer closeInput()
-	report, err := contract.ValidateBody(r, contract.BodyOptions{
+	report, err := contract.ValidateBody(bytes.NewReader(data), contract.BodyOptions{
 		Operation: f.operation,
 		Request:   f.request,
 		Status:    int(f.status),
@@ -95,14 +93,22 @@ func (c *cli) validate(command string, f *validateFlags, positional []string,
 	return report, nil
 }
 
-// openInput opens path for reading, or returns standard input for "-".
-func (c *cli) openInput(path string) (io.Reader, func(), error) {
+// readValidateInput reads the file at path, or standard input for "-", up to limit bytes.
+// name is the input as the command line gave it, for errors.
+func (c *cli) readValidateInput(name, path string, limit int64) ([]byte, error) {
+	open := openFile(path)
 	if path == "-" {
-		return c.stdin, func() {}, nil
+		open = openReader(c.stdin)
 	}
-	file, err := os.Open(path)
-	if err != nil {
-		return nil, nil, usageError(err)
+	data, err := readInput(c.ctx, open, limit)
+	switch {
+	case errors.Is(err, errInputTooLarge):
+		return nil, usageErrorf("%s: larger than %s, the largest input that tci validate reads",
+			name, formatBytes(limit))
+	case err != nil && c.ctx.Err() != nil:
+		return nil, err
+	case err != nil:
+		return nil, usageError(err)
 	}
-	return file, func() { file.Close() }, nil
+	return data, nil
 }
