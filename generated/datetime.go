@@ -1,6 +1,7 @@
 package generated
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -20,6 +21,13 @@ type DateTime struct {
 
 // UnmarshalJSON decodes a JSON string holding an RFC 3339 date-time.
 func (d *DateTime) UnmarshalJSON(data []byte) error {
+	// A string without escapes, the usual case, is parsed in place without allocating.
+	if len(data) >= 2 && data[0] == '"' && data[len(data)-1] == '"' && bytes.IndexByte(data, '\\') < 0 {
+		if t, ok := rfc3339.Parse(data[1 : len(data)-1]); ok {
+			d.Time = t
+			return nil
+		}
+	}
 	var s string
 	if err := json.Unmarshal(data, &s); err != nil {
 		return fmt.Errorf("date-time must be a JSON string: %w", err)

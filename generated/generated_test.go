@@ -279,3 +279,37 @@ func TestClientSendsPythonLanguage(t *testing.T) {
 		t.Errorf("client sent language %#v, want \"python\"", sent["language"])
 	}
 }
+
+func TestDateTimeDecodesRFC3339Forms(t *testing.T) {
+	for _, literal := range []string{
+		`"2026-12-04T15:20:42Z"`,
+		`"2026-12-04t15:20:42.123456789123z"`,
+		`"2016-12-31T23:59:60Z"`,
+		`"2026-12-04T15:20:42+05:30"`,
+		`"2026-12-04T15:20:42\u005a"`,
+	} {
+		var d generated.DateTime
+		if err := json.Unmarshal([]byte(literal), &d); err != nil {
+			t.Errorf("%s: %v", literal, err)
+		}
+	}
+	for _, literal := range []string{`"2026-12-04 15:20:42Z"`, `"2026-02-30T00:00:00Z"`, `1`, `null`, `"2026-03-14T10:17:60Z"`} {
+		var d generated.DateTime
+		if err := json.Unmarshal([]byte(literal), &d); err == nil {
+			t.Errorf("%s decoded to %v, want an error", literal, d.Time)
+		}
+	}
+}
+
+func TestDateTimeUnescapedDoesNotAllocate(t *testing.T) {
+	literal := []byte(`"2026-12-04T15:20:42.535897Z"`)
+	var d generated.DateTime
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := d.UnmarshalJSON(literal); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("UnmarshalJSON allocates %v times per call", allocs)
+	}
+}

@@ -5,6 +5,8 @@
 // rejects: "t" and "z" in lower case (allowed by the note in section 5.6) and a leap second
 // (second 60, section 5.7). It rejects what the grammar does not allow, such as a single-digit
 // hour, a comma before the fraction or a missing offset, and days that the month does not have.
+// Following section 5.7, second 60 is accepted only in the last minute of a month in UTC, where
+// leap seconds are inserted; with an offset, that minute is shifted accordingly.
 package rfc3339
 
 import "time"
@@ -107,7 +109,7 @@ func parse[T ~string | ~[]byte](s T) (fields, bool) {
 	switch {
 	case len(rest) == 1 && (rest[0] == 'Z' || rest[0] == 'z'):
 		f.utc = true
-		return f, true
+		return f, f.second < 60 || lastMinuteOfMonthUTC(f)
 	case len(rest) == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':' &&
 		isDigit(rest[1]) && isDigit(rest[2]) && isDigit(rest[4]) && isDigit(rest[5]):
 		hours, minutes := number(rest[1:3]), number(rest[4:6])
@@ -119,10 +121,18 @@ func parse[T ~string | ~[]byte](s T) (fields, bool) {
 			f.offsetSeconds = -f.offsetSeconds
 		}
 		f.utc = f.offsetSeconds == 0
-		return f, true
+		return f, f.second < 60 || lastMinuteOfMonthUTC(f)
 	default:
 		return f, false
 	}
+}
+
+// lastMinuteOfMonthUTC reports whether the minute of f, moved to UTC by its offset, is 23:59 on
+// the last day of a month: the only minute that can end with a leap second.
+func lastMinuteOfMonthUTC(f fields) bool {
+	t := time.Date(f.year, time.Month(f.month), f.day, f.hour, f.minute, 0, 0, time.UTC).
+		Add(-time.Duration(f.offsetSeconds) * time.Second)
+	return t.Hour() == 23 && t.Minute() == 59 && t.Day() == daysIn(t.Year(), int(t.Month()))
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
