@@ -184,6 +184,8 @@ func handWritten() []corpusCase {
 		differ(s("case-folded session field", sessions(session(map[string]string{"ID": `7`}))), differsFolded),
 		differ(s("case-folded long s", sessions(session(map[string]string{"ſtarted_at": `"x"`}))), differsFolded),
 		differ(e("case-folded output data", success(`{"type":"stdout","data":"x","DATA":5}`)), differsFolded),
+		differ(e("case-folded output data replacing a valid value", success(`{"type":"stdout","data":"real","Data":"fake"}`)), differsFolded),
+		differ(s("case-folded session id replacing a valid value", sessions(session(map[string]string{"ID": `"ses_fake"`}))), differsFolded),
 		differ(s("duplicate member", `{"data":{"sessions":[]},"data":{"sessions":[]}}`), differsDuplicate),
 		differ(s("duplicate escaped member", `{"data":{"sessions":[]},"d\u0061ta":{"sessions":[]}}`), differsDuplicate),
 		differ(s("duplicate extra member", `{"data":{"sessions":[]},"x":1,"x":2}`), differsDuplicate),

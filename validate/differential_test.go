@@ -53,6 +53,7 @@ func requestCorpus(tb testing.TB) []corpusCase {
 		differ(r("request trailing data", `{"code":"x","language":"python"} {}`), differsTrailing),
 		differ(r("request duplicate code", `{"code":"x","code":"y","language":"python"}`), differsDuplicate),
 		differ(r("request case-folded code", `{"code":"x","Code":5,"language":"python"}`), differsFolded),
+		differ(r("request case-folded code replacing valid code", `{"code":"print(1)","Code":"print(2)","language":"python"}`), differsFolded),
 	}
 	seed := `{"code":"print(1)","language":"python","session_id":"ses_1",` +
 		`"files":[{"name":"a.txt","encoding":"string","content":"hi"}]}`

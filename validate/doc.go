@@ -52,8 +52,8 @@
 //   - a value of another kind than object or null where a schema without "type" has object
 //     keywords, and likewise for arrays, because the generated struct, map or slice cannot hold
 //     it;
-//   - a member whose name differs from a declared property only in case, when its value is not
-//     valid for that property, because encoding/json decodes it into that property's field.
+//   - a member whose name differs from a declared property only in case, because encoding/json
+//     decodes it into that property's field, where it would replace the validated value.
 //
 // ReferenceResponse and ReferenceRequest check date-time and byte with the same functions as
 // the fast path, so that the two differ only in the cases listed here and below. The tests pin

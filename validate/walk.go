@@ -383,13 +383,17 @@ func (w *walker) member(set []*node, name []byte, bitBase int) (held, declared, 
 			w.stack = append(w.stack, n.extra.flat...)
 		}
 		if n.folded != nil {
-			// encoding/json decodes this member into the field of a property whose name differs
-			// only in case, so the value must be valid for that property too.
+			// encoding/json decodes a member whose name differs from a property's only in case
+			// into that property's field, where the last one wins. Such a member could replace
+			// the validated value with one that was never checked, so it is rejected.
 			w.scratch = appendFold(w.scratch[:0], name)
 			if j, match := n.folded[string(w.scratch)]; match {
-				if child := n.props[j].node; child != nil {
-					w.stack = append(w.stack, child.flat...)
+				if !w.collect {
+					return false, declared, repeated
 				}
+				w.reportParent("property " + quoteValue(name) + " differs from property " +
+					quoteString(n.props[j].name) + " only in case")
+				held = false
 			}
 		}
 	}
