@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -467,5 +469,65 @@ func TestExecOutRedactsTextPayloads(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(filepath.Join(dir, "display-1.png")); !bytes.Equal(got, png) {
 		t.Errorf("display-1.png = %q, want the payload unchanged", got)
+	}
+}
+
+// failingWriter fails every write, as a full disk or a closed pipe does.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("no space left on device") }
+
+func TestExecWriteFailureNamesSession(t *testing.T) {
+	t.Parallel()
+	body := fmt.Sprintf(`{"data":{"session_id":"ses_kept","status":"success","outputs":[`+
+		`{"type":"stdout","data":"before\n"},{"type":"display_data","data":{"image/png":"%s"}},`+
+		`{"type":"stdout","data":"after\n"}]},"errors":null}`, base64.StdEncoding.EncodeToString(pngBytes))
+	url := fakeServer(t, respond(200, "application/json", body))
+	notDir := filepath.Join(t.TempDir(), "afile")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		stdout io.Writer
+		want   string
+	}{
+		{"--out is a file", []string{"--out", notDir}, nil, "--out: mkdir " + notDir},
+		{"--out is a file with --json", []string{"--json", "--out", notDir}, nil, "--out: mkdir " + notDir},
+		{"stdout full", nil, failingWriter{}, "no space left on device"},
+		{"stdout full with --json", []string{"--json"}, failingWriter{}, "no space left on device"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			args := append([]string{"--base-url", url, "exec", "show()"}, tt.args...)
+			o := invocation{args: args, stdout: tt.stdout}.run(t)
+			o.expectCode(t, exitFailed)
+			want := "tci: the code ran, but writing its outputs failed: "
+			if !strings.Contains(o.stderr, want) || !strings.Contains(o.stderr, tt.want) {
+				t.Errorf("stderr lacks %q with %q:\n%s", want, tt.want, o.stderr)
+			}
+			if !strings.HasSuffix(o.stderr, "tci: session ses_kept\n") {
+				t.Errorf("stderr does not end with the session line:\n%s", o.stderr)
+			}
+		})
+	}
+}
+
+func TestExecOutFailureKeepsPrinting(t *testing.T) {
+	t.Parallel()
+	body := fmt.Sprintf(`{"data":{"session_id":"ses_kept","status":"success","outputs":[`+
+		`{"type":"display_data","data":{"image/png":"%s"}},{"type":"stdout","data":"after\n"}]},`+
+		`"errors":null}`, base64.StdEncoding.EncodeToString(pngBytes))
+	url := fakeServer(t, respond(200, "application/json", body))
+	notDir := filepath.Join(t.TempDir(), "afile")
+	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := tci(t, "--base-url", url, "exec", "--out", notDir, "show()")
+	o.expectCode(t, exitFailed)
+	if o.stdout != "after\n" {
+		t.Errorf("stdout = %q, want the output that follows the failed display", o.stdout)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,21 +11,30 @@ import (
 	"github.com/tcikit/tci/wrapper"
 )
 
-// showResult prints the outputs and the session line, or with --json the response body.
+// showResult prints the outputs and the session line, or with --json the response body. The
+// code has run by then, so when writing stdout, stderr or a file of --out fails, showResult
+// says so and still prints the session line, which the user needs to reach the session's
+// state, and the command exits 1.
 func (c *cli) showResult(result *wrapper.Result, f execFlags, outGiven bool, t *target, rec *recorder) error {
 	saver := &displaySaver{dir: f.out, stderr: c.stderr, target: t}
-	if !f.json {
-		if err := c.printOutputs(result, saver, t); err != nil {
-			return err
+	var err error
+	if f.json {
+		err = c.printJSON(rec.last(), t)
+		if err == nil && outGiven {
+			err = saveAllDisplayData(saver, result)
 		}
-		c.printSession(t.redact(result.SessionID), t)
-		return nil
+		if err == nil {
+			return nil // the body names the session
+		}
+	} else {
+		err = c.printOutputs(result, saver, t)
 	}
-	if err := c.printJSON(rec.last(), t); err != nil {
-		return err
+	if err != nil {
+		fmt.Fprintf(c.stderr, "tci: the code ran, but writing its outputs failed: %s\n", oneLine(err.Error()))
 	}
-	if outGiven {
-		return saveAllDisplayData(saver, result)
+	c.printSession(t.redact(result.SessionID), t)
+	if err != nil {
+		return silentExit(exitFailed)
 	}
 	return nil
 }
@@ -50,7 +60,9 @@ func (c *cli) printOutputs(result *wrapper.Result, saver *displaySaver, t *targe
 	return nil
 }
 
+// writeOutputs writes every output, also after one failed, and returns the first error.
 func writeOutputs(outputs []wrapper.Output, stdout, stderr io.Writer, saver *displaySaver) error {
+	var firstErr error
 	for _, o := range outputs {
 		var err error
 		switch o.Type {
@@ -75,11 +87,9 @@ func writeOutputs(outputs []wrapper.Output, stdout, stderr io.Writer, saver *dis
 				_, err = fmt.Fprintf(stderr, "[%s] %s", sanitizeForMessage(string(o.Type)), withNewline(o.Text))
 			}
 		}
-		if err != nil {
-			return err
-		}
+		firstErr = cmp.Or(firstErr, err)
 	}
-	return nil
+	return firstErr
 }
 
 // showDisplayData saves the payloads of one display_data output, or prints it when
