@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tcikit/tci/validate"
 	"github.com/tcikit/tci/wrapper"
@@ -105,7 +107,35 @@ func invalidResponseMessage(e *wrapper.InvalidResponseError) string {
 	return e.Error()
 }
 
-// oneLine joins the lines of s, so that each error takes one line on stderr.
+// oneLine joins the lines of s, so that each error takes one line on stderr, and escapes its
+// control characters, which a server could put in a message it reports.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+	return escapeControl(strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " "))
 }
+
+// escapeControl returns s with each control character, such as the ESC that starts a
+// terminal escape sequence, and each byte of invalid UTF-8 written as a Go escape (\x1b,
+// \u0085), so that text from a server cannot move the cursor or clear the terminal.
+func escapeControl(s string) string {
+	if !strings.ContainsFunc(s, isControlOrInvalid) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r < 0x80 && unicode.IsControl(r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unicode.IsControl(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
+}
+
+func isControlOrInvalid(r rune) bool { return r == utf8.RuneError || unicode.IsControl(r) }

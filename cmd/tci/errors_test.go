@@ -335,3 +335,21 @@ func TestLongKeyHasNoWarning(t *testing.T) {
 		t.Errorf("stderr warns about a %d-byte key:\n%s", len(canary), o.stderr)
 	}
 }
+
+func TestServerTextEscapedInMessages(t *testing.T) {
+	t.Parallel()
+	url := fakeServer(t, respond(200, "application/json", `{"data":{"session_id":"ses_\u001b[2J",`+
+		`"status":"success","outputs":[]},"errors":null}`))
+	o := tci(t, "--base-url", url, "exec", "1")
+	o.expectCode(t, exitOK)
+	if o.stderr != "tci: session ses_\\x1b[2J\n" {
+		t.Errorf("stderr = %q, want the session line with the escape written out", o.stderr)
+	}
+
+	failing := fakeServer(t, respond(500, "application/json", `{"data":null,"errors":["boom\u001b[31m"]}`))
+	o = tci(t, "--base-url", failing, "--max-retries", "0", "exec", "1")
+	o.expectCode(t, exitRequest)
+	if strings.Contains(o.stderr, "\x1b") || !strings.Contains(o.stderr, `boom\x1b[31m`) {
+		t.Errorf("stderr = %q, want the server's message with the escape written out", o.stderr)
+	}
+}

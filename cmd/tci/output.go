@@ -124,8 +124,10 @@ func saveAllDisplayData(saver *displaySaver, result *wrapper.Result) error {
 	return nil
 }
 
-// printSession writes the line that names the session on stderr.
+// printSession writes the line that names the session on stderr, with control characters
+// in the id escaped.
 func (c *cli) printSession(id string, t *target) {
+	id = escapeControl(id)
 	if t.local != nil {
 		fmt.Fprintf(c.stderr, "tci: session %s ended with the local reference server; "+
 			"run \"tci serve\" to keep sessions between commands\n", id)

@@ -43,11 +43,13 @@ func runSessions(c *cli, args []string) error {
 }
 
 // writeSessionTable writes one row per session, times in RFC 3339 as the server sent them.
+// Control characters in an id are escaped, so that a server cannot send escape sequences to
+// the terminal or break the columns with a tab or a line break.
 func (c *cli) writeSessionTable(sessions []wrapper.Session, t *target) error {
 	table := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(table, "ID\tEXECUTES\tSTARTED\tLAST EXECUTE\tEXPIRES")
 	for _, s := range sessions {
-		fmt.Fprintf(table, "%s\t%d\t%s\t%s\t%s\n", t.redact(s.ID), s.ExecuteCount,
+		fmt.Fprintf(table, "%s\t%d\t%s\t%s\t%s\n", escapeControl(t.redact(s.ID)), s.ExecuteCount,
 			s.StartedAt.Format(time.RFC3339), s.LastExecuteAt.Format(time.RFC3339),
 			s.ExpiresAt.Format(time.RFC3339))
 	}

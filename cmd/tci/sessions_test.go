@@ -77,3 +77,30 @@ func TestSessionsRejectsArguments(t *testing.T) {
 		t.Errorf("stderr = %q", o.stderr)
 	}
 }
+
+func TestSessionsTableEscapesControlCharacters(t *testing.T) {
+	t.Parallel()
+	url := fakeServer(t, respond(200, "application/json", `{"data":{"sessions":[{"id":"ses_\u001b[2Jx\ty\u0085",`+
+		`"execute_count":1,"started_at":"2026-01-01T00:00:00Z","last_execute_at":"2026-01-01T00:00:00Z",`+
+		`"expires_at":"2026-01-01T01:00:00Z"}]}}`))
+	o := tci(t, "--base-url", url, "sessions")
+	o.expectCode(t, exitOK)
+	if !strings.Contains(o.stdout, `ses_\x1b[2Jx\x09y\u0085  `) {
+		t.Errorf("stdout lacks the escaped id:\n%q", o.stdout)
+	}
+	if strings.ContainsAny(o.stdout, "\x1b\t\u0085") {
+		t.Errorf("stdout has a raw control character:\n%q", o.stdout)
+	}
+}
+
+func TestSessionsEmptyObjectListsNone(t *testing.T) {
+	t.Parallel()
+	url := fakeServer(t, respond(200, "application/json", `{}`))
+	for _, mode := range []string{"strict", "off"} {
+		o := tci(t, "--base-url", url, "--validation", mode, "sessions")
+		o.expectCode(t, exitOK)
+		if !strings.Contains(o.stderr, "tci: no active sessions") {
+			t.Errorf("--validation %s: stderr = %q, want no active sessions", mode, o.stderr)
+		}
+	}
+}
