@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os/exec"
 	"sync"
 	"time"
 
@@ -85,6 +86,9 @@ func (c *cli) resolveTarget(localWithoutBaseURL bool) (*target, error) {
 	}
 
 	python := c.pythonCommand()
+	if err := c.checkPython(python); err != nil {
+		return nil, &exitError{code: exitRequest, err: fmt.Errorf("start the local reference server: %w", err)}
+	}
 	local, err := startLocalServer(python)
 	if err != nil {
 		return nil, &exitError{code: exitRequest, err: fmt.Errorf("start the local reference server: %w", err)}
@@ -105,6 +109,16 @@ func (c *cli) pythonCommand() string {
 		return python
 	}
 	return "python3"
+}
+
+// checkPython fails when the interpreter cannot be found, with a message that names the flag
+// and the variable that choose it. The server checks it too, but names its Go option.
+func (c *cli) checkPython(python string) error {
+	if _, err := exec.LookPath(python); err != nil {
+		return fmt.Errorf("python interpreter %q not found; install Python 3, or give its path with "+
+			"--python or %s", python, envPython)
+	}
+	return nil
 }
 
 // specServerURL returns the first server URL of the embedded spec.
@@ -200,6 +214,7 @@ func (c *cli) newClient(t *target, rec *recorder) (*wrapper.Client, error) {
 		wrapper.WithBaseURL(t.baseURL),
 		wrapper.WithTimeout(c.global.timeout),
 		wrapper.WithMaxRetries(c.global.maxRetries),
+		wrapper.WithMaxResponseBytes(int64(c.global.maxResponseBytes)),
 		wrapper.WithValidation(mode),
 		wrapper.WithUserAgent("tci/" + wrapper.Version),
 		wrapper.WithLogger(warningLogger(c.stderr)),
@@ -208,6 +223,7 @@ func (c *cli) newClient(t *target, rec *recorder) (*wrapper.Client, error) {
 		options = append(options, wrapper.WithAPIKey(t.apiKey))
 	}
 	if rec != nil {
+		rec.limit = int64(c.global.maxResponseBytes)
 		options = append(options, wrapper.WithMiddleware(rec.middleware))
 	}
 	client, err := wrapper.New(options...)
@@ -220,11 +236,12 @@ func (c *cli) newClient(t *target, rec *recorder) (*wrapper.Client, error) {
 // optionSources names, for each wrapper option that the command sets from a flag, the flag.
 // The base URL and the API key come from a flag or a variable, which the target names.
 var optionSources = map[string]string{
-	"WithTimeout":    "--timeout",
-	"WithMaxRetries": "--max-retries",
-	"WithValidation": "--validation",
-	"WithSessionID":  "--session",
-	"WithFile":       "--upload",
+	"WithTimeout":          "--timeout",
+	"WithMaxRetries":       "--max-retries",
+	"WithMaxResponseBytes": "--max-response-bytes",
+	"WithValidation":       "--validation",
+	"WithSessionID":        "--session",
+	"WithFile":             "--upload",
 }
 
 // configError turns an error of wrapper.New or of an execute option into a usage error that
@@ -288,15 +305,14 @@ func warningLogger(w io.Writer) *slog.Logger {
 	}))
 }
 
-// maxRecordedBytes bounds the body that a recorder keeps. It matches the client's limit, so
-// that a larger body still reaches the client as too large.
-const maxRecordedBytes = wrapper.DefaultMaxResponseBytes + 1
-
 // recorder keeps the body of the last response that the client received, so that --json
 // can print the response as the server sent it.
 type recorder struct {
-	mu   sync.Mutex
-	body []byte
+	// limit is the client's limit on response bodies. The recorder keeps one byte more, so
+	// that a larger body still reaches the client as too large.
+	limit int64
+	mu    sync.Mutex
+	body  []byte
 }
 
 // middleware reads the response body, keeps it and hands the client an identical body,
@@ -307,7 +323,7 @@ func (r *recorder) middleware(req *http.Request,
 	if err != nil {
 		return resp, err
 	}
-	body, readErr := io.ReadAll(io.LimitReader(resp.Body, maxRecordedBytes))
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, r.limit+1))
 	_ = resp.Body.Close()
 	r.mu.Lock()
 	r.body = body

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mime"
+	"net/http"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -88,6 +90,7 @@ func (c *cli) describe(err error) (int, string) {
 	case errors.As(err, &failed):
 		return exitFailed, failed.Error()
 	case errors.As(err, &apiErr):
+		c.adviseFlags(apiErr)
 		return exitRequest, apiErr.Error()
 	case errors.As(err, &invalidErr):
 		return exitInvalidResponse, invalidResponseMessage(invalidErr)
@@ -97,14 +100,55 @@ func (c *cli) describe(err error) (int, string) {
 	return exitFailed, err.Error()
 }
 
-// invalidResponseMessage adds a hint to a response that breaks the spec's schema, which
-// --validation report still accepts when the body decodes.
+// adviseFlags replaces the Hint of apiErr with one that names the flag to change, where the
+// client's hint names none.
+func (c *cli) adviseFlags(apiErr *wrapper.APIError) {
+	switch {
+	case apiErr.Hint == "":
+	case apiErr.StatusCode == 0 && errors.Is(apiErr, context.DeadlineExceeded) && c.global.timeout > 0:
+		apiErr.Hint = fmt.Sprintf("each attempt times out after %v; raise it with --timeout, or use "+
+			"--timeout 0 for no limit", c.global.timeout)
+	case apiErr.StatusCode == http.StatusUnauthorized:
+		apiErr.Hint = fmt.Sprintf("no API key was sent; set %s or pass --api-key", wrapper.EnvAPIKey)
+	}
+}
+
+// invalidResponseMessage adds what to do to a response that the client rejected: a larger
+// --max-response-bytes for one that is too large, and --validation report for one that
+// breaks the spec's schema but that report mode would accept.
 func invalidResponseMessage(e *wrapper.InvalidResponseError) string {
-	var schemaErr *validate.Error
-	if errors.As(e, &schemaErr) {
+	switch {
+	case errors.Is(e, wrapper.ErrResponseTooLarge):
+		return e.Error() + "; raise the limit with --max-response-bytes"
+	case reportModeAccepts(e):
 		return e.Error() + `; "--validation report" accepts a response that breaks the spec but decodes`
 	}
 	return e.Error()
+}
+
+// reportModeAccepts reports whether --validation report would return what e rejected: its
+// only problem is the spec's schema, its content type is JSON, and its body decodes to a
+// result or a failure.
+func reportModeAccepts(e *wrapper.InvalidResponseError) bool {
+	var schemaErr *validate.Error
+	if !errors.As(e, &schemaErr) || !isJSONMediaType(e.ContentType) {
+		return false
+	}
+	var err error
+	if schemaErr.Operation == validate.ListSessions {
+		_, err = wrapper.DecodeSessionList(e.Body)
+	} else {
+		_, err = wrapper.DecodeExecuteResponse(e.Body)
+	}
+	var failed *wrapper.FailedError
+	return err == nil || errors.As(err, &failed)
+}
+
+// isJSONMediaType reports whether contentType is application/json or a +json type, which the
+// client accepts in report mode.
+func isJSONMediaType(contentType string) bool {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	return err == nil && (mediaType == "application/json" || strings.HasSuffix(mediaType, "+json"))
 }
 
 // oneLine joins the lines of s, so that each error takes one line on stderr, and escapes its

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +68,11 @@ func TestExecErrorExitStatus(t *testing.T) {
 			[]string{"--validation", "report"}, exitOK, []string{"level=WARN", "violates the spec"}},
 		{"HTML rejected in report mode", respond(200, "text/html", "<p>hi</p>"),
 			[]string{"--validation", "report"}, exitInvalidResponse, []string{"is not JSON"}},
+		{"401 without a key", respond(401, "application/json", `{"data":null,"errors":["missing token"]}`),
+			nil, exitRequest, []string{"no API key was sent; set TOGETHER_API_KEY or pass --api-key"}},
+		{"over --max-response-bytes", respond(200, "application/json", offSpecExecute),
+			[]string{"--max-response-bytes", "64"}, exitInvalidResponse,
+			[]string{"exceeds the client's limit of 64 bytes; raise the limit with --max-response-bytes"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,6 +85,51 @@ func TestExecErrorExitStatus(t *testing.T) {
 				if !strings.Contains(o.stderr, want) {
 					t.Errorf("stderr lacks %q:\n%s", want, o.stderr)
 				}
+			}
+			if goOption.MatchString(o.stderr) {
+				t.Errorf("stderr names a Go option, which no flag sets:\n%s", o.stderr)
+			}
+		})
+	}
+}
+
+// goOption matches the name of an option of the Go packages, such as WithTimeout.
+var goOption = regexp.MustCompile(`\bWith[A-Z]\w+`)
+
+func TestValidationReportHintOnlyWhereItHelps(t *testing.T) {
+	t.Parallel()
+	const hint = `"--validation report"`
+	tests := []struct {
+		name        string
+		contentType string
+		body        string
+		hint        bool
+	}{
+		{"schema violation that decodes", "application/json", offSpecExecute, true},
+		{"failure with a schema violation", "application/json", `{"data":null,"errors":[5]}`, true},
+		{"HTML page", "text/html", "<html><title>Sign in</title></html>", false},
+		{"JSON as text/plain", "text/plain", `{"data":{"session_id":"s","outputs":[]},"errors":null}`, false},
+		{"empty body", "application/json", "", false},
+		{"truncated body", "application/json", `{"data":{"session_id":`, false},
+		{"schema violation that does not decode", "application/json",
+			`{"data":{"session_id":"s","outputs":[{"type":"stdout","data":5}]},"errors":null}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			url := fakeServer(t, respond(200, tt.contentType, tt.body))
+			o := tci(t, "--base-url", url, "exec", "1")
+			o.expectCode(t, exitInvalidResponse)
+			if got := strings.Contains(o.stderr, hint); got != tt.hint {
+				t.Errorf("hint shown %v, want %v:\n%s", got, tt.hint, o.stderr)
+			}
+			if !tt.hint {
+				return
+			}
+			report := tci(t, "--base-url", url, "--validation", "report", "exec", "1")
+			if report.code == exitInvalidResponse {
+				t.Errorf("--validation report still rejects the response, so the hint misleads:\n%s",
+					report.stderr)
 			}
 		})
 	}
@@ -122,8 +173,8 @@ func TestExecTimeoutExitsThree(t *testing.T) {
 	started := time.Now()
 	o := tci(t, "--base-url", url, "--timeout", "200ms", "exec", "1")
 	o.expectCode(t, exitRequest)
-	if !strings.Contains(o.stderr, "each attempt times out after 200ms") {
-		t.Errorf("stderr lacks the timeout hint:\n%s", o.stderr)
+	if !strings.Contains(o.stderr, "each attempt times out after 200ms; raise it with --timeout") {
+		t.Errorf("stderr lacks the timeout hint with the flag:\n%s", o.stderr)
 	}
 	if elapsed := time.Since(started); elapsed > 5*time.Second {
 		t.Errorf("exec took %v with a 200ms timeout; an execute must not be retried after a timeout", elapsed)

@@ -390,6 +390,8 @@ func TestExecUsageErrors(t *testing.T) {
 			`--validation: invalid validation mode "loose"`},
 		{"retries out of range", []string{"--max-retries", "11", "--base-url", unused, "exec", "1"},
 			"--max-retries: invalid retry count 11: use 0 to 10"},
+		{"zero response limit", []string{"--max-response-bytes", "0", "--base-url", unused, "exec", "1"},
+			"--max-response-bytes: invalid response size limit 0: use a positive number of bytes"},
 		{"bad timeout", []string{"exec", "--timeout", "soon", "1"}, "invalid value \"soon\" for flag -timeout"},
 		{"local and base URL", []string{"--local", "--base-url", unused, "exec", "1"}, "--local and --base-url"},
 		{"code not UTF-8", []string{"--base-url", unused, "exec", "print('\xff')"},

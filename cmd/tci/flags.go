@@ -20,20 +20,22 @@ const defaultTimeout = server.DefaultExecTimeout + 30*time.Second
 
 // globalFlags are the flags that every command accepts, before or after its name.
 type globalFlags struct {
-	baseURL    string
-	apiKey     string
-	validation string
-	local      bool
-	maxRetries int
-	timeout    time.Duration
-	python     string
+	baseURL          string
+	apiKey           string
+	validation       string
+	local            bool
+	maxRetries       int
+	timeout          time.Duration
+	maxResponseBytes sizeValue
+	python           string
 }
 
 func defaultGlobalFlags() globalFlags {
 	return globalFlags{
-		validation: wrapper.ValidationStrict.String(),
-		maxRetries: wrapper.DefaultMaxRetries,
-		timeout:    defaultTimeout,
+		validation:       wrapper.ValidationStrict.String(),
+		maxRetries:       wrapper.DefaultMaxRetries,
+		timeout:          defaultTimeout,
+		maxResponseBytes: wrapper.DefaultMaxResponseBytes,
 	}
 }
 
@@ -53,6 +55,8 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 	fs.Var((*durationValue)(&g.timeout), "timeout",
 		"timeout of each attempt of a request, such as 90s; 0 disables it. check bounds each scenario "+
 			"by a positive value instead")
+	fs.Var(&g.maxResponseBytes, "max-response-bytes",
+		"largest response body, in `BYTES`, that exec and sessions accept")
 	fs.StringVar(&g.python, "python", g.python,
 		"Python `interpreter` of the reference server started by tci (env TCI_PYTHON, default python3)")
 }

@@ -41,7 +41,8 @@ func TestCommandHelp(t *testing.T) {
 		for _, args := range [][]string{{name, "-h"}, {"help", name}} {
 			o := tci(t, args...)
 			o.expectCode(t, exitOK)
-			global := []string{"Global flags:", "--base-url URL", "--max-retries N", "--timeout DURATION"}
+			global := []string{"Global flags:", "--base-url URL", "--max-retries N", "--timeout DURATION",
+				"--max-response-bytes BYTES"}
 			for _, w := range append(want, global...) {
 				if !strings.Contains(o.stdout, w) {
 					t.Errorf("%v: help lacks %q:\n%s", args, w, o.stdout)

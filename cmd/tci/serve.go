@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/tcikit/tci/internal/keyguard"
 	"github.com/tcikit/tci/server"
@@ -14,8 +16,10 @@ import (
 
 // serveFlags are the flags of "tci serve".
 type serveFlags struct {
-	addr        string
-	token       string
+	addr  string
+	token string
+	// tokenSource names where token came from, for error messages.
+	tokenSource string
 	sessionTTL  durationValue
 	execTimeout durationValue
 }
@@ -39,11 +43,15 @@ func runServe(c *cli, args []string) error {
 	if _, err := c.parse(fs, args, 0); err != nil {
 		return err
 	}
+	f.tokenSource = "--token"
 	if f.token == "" {
-		f.token = c.getenv(envServerToken)
+		f.token, f.tokenSource = c.getenv(envServerToken), envServerToken
 	}
 	if err := checkServeFlags(&f); err != nil {
 		return err
+	}
+	if err := c.checkPython(c.pythonCommand()); err != nil {
+		return failedError(err)
 	}
 
 	logger := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -93,6 +101,12 @@ func checkServeFlags(f *serveFlags) error {
 	}
 	if f.execTimeout <= 0 {
 		return usageErrorf("--exec-timeout must be positive, such as 60s")
+	}
+	isInvalid := func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+	if i := strings.IndexFunc(f.token, isInvalid); i >= 0 {
+		// The message gives the position only, never the token.
+		return usageErrorf("%s: the token contains white space or a control character at byte %d; "+
+			"use a token of printable characters", f.tokenSource, i)
 	}
 	host, _, err := net.SplitHostPort(f.addr)
 	if err != nil {

@@ -188,8 +188,10 @@ func TestServeMissingPythonExitsOne(t *testing.T) {
 	t.Parallel()
 	o := tci(t, "serve", "--addr", "127.0.0.1:0", "--python", "/nonexistent/python3")
 	o.expectCode(t, exitFailed)
-	if !strings.Contains(o.stderr, `"/nonexistent/python3" not found`) {
-		t.Errorf("stderr = %q", o.stderr)
+	want := `tci: python interpreter "/nonexistent/python3" not found; install Python 3, or give its ` +
+		"path with --python or TCI_PYTHON\n"
+	if o.stderr != want {
+		t.Errorf("stderr = %q, want %q", o.stderr, want)
 	}
 }
 
@@ -199,6 +201,32 @@ func TestExecMissingPythonExitsThree(t *testing.T) {
 	o.expectCode(t, exitRequest)
 	if !strings.Contains(o.stderr, "tci: start the local reference server: ") {
 		t.Errorf("stderr = %q", o.stderr)
+	}
+	if !strings.Contains(o.stderr, "--python or TCI_PYTHON") || goOption.MatchString(o.stderr) {
+		t.Errorf("stderr = %q, want the flag and variable, and no Go option", o.stderr)
+	}
+}
+
+func TestServeRejectsTokenWithSpace(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{nil, []string{"--token", "tok en"}, "tci: --token: the token contains white space or a control " +
+			"character at byte 3"},
+		{map[string]string{"TCI_SERVER_TOKEN": "token\n"}, nil, "tci: TCI_SERVER_TOKEN: the token contains"},
+	}
+	for _, tt := range tests {
+		o := tciEnv(t, tt.env, append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...)...)
+		o.expectCode(t, exitUsage)
+		if !strings.HasPrefix(o.stderr, tt.want) {
+			t.Errorf("stderr = %q, want it to start with %q", o.stderr, tt.want)
+		}
+		if goOption.MatchString(o.stderr) || strings.Contains(o.stderr, "tok en") {
+			t.Errorf("stderr = %q names a Go option or shows the token", o.stderr)
+		}
 	}
 }
 
