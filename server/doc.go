@@ -70,14 +70,19 @@
 // the order in which the server read it. Output that a subprocess or forked child wrote
 // before the code waited for it comes before what the code prints next, but writes close in
 // time may be reordered. Such output that a background process writes between executes is
-// reported with the next execute. Bytes that are not valid UTF-8 are replaced with U+FFFD. The
-// driver talks to the server over two further pipes, so user output cannot corrupt the
-// protocol. A line on those pipes that is not a valid message, which only code that writes
+// reported with the next execute. Each byte that is not part of valid UTF-8 is replaced with
+// U+FFFD. The driver talks to the server over two further pipes, so user output cannot corrupt
+// the protocol. A line on those pipes that is not a valid message, which only code that writes
 // to the driver's own descriptors can produce, becomes a stderr output with its bytes, and the
-// server logs a warning. Outputs past WithMaxOutputBytes (32 MiB
-// by default) are dropped, and a final stderr output reports how many bytes were dropped. Each
-// output counts its data plus 32 bytes toward the limit, so that many tiny outputs cannot make
-// a response much larger than it.
+// server logs a warning.
+//
+// The outputs of one execute may take at most WithMaxOutputBytes (32 MiB by default) of the
+// response's JSON, counted as encoded: with the object around each output, and with escapes,
+// so that a control character, which JSON writes as \u00XX, takes six bytes. A stdout, stderr
+// or error output that passes the limit is cut there, and later outputs are dropped. A display
+// output that does not fit is dropped whole. A final stderr output then reports how many bytes
+// of output were dropped. The body of an execute response is at most the limit plus
+// MaxResponseOverhead. Outputs keep "<", ">" and "&" unescaped, which JSON allows.
 //
 // # Timeouts and process exits
 //

@@ -345,9 +345,12 @@ func TestExecuteOutputLimit(t *testing.T) {
 	if stdout > 1000 {
 		t.Errorf("stdout has %d bytes, want at most 1000", stdout)
 	}
-	// The merged stdout output costs 32 bytes of the limit besides its data, so 968 bytes fit.
-	if !strings.Contains(note, "output truncated: 9032 bytes over the server's limit of 1000 bytes") {
-		t.Errorf("stderr = %q, want the truncation note", note)
+	// The merged stdout output takes 28 bytes besides its data, {"data":"","type":"stdout"},
+	// and each print 101, because "\n" takes two. Nine prints fit in 937 bytes, then 63 bytes
+	// of the tenth, and the other 9037 bytes are dropped.
+	want := "the response reached the server's limit of 1000 bytes, and 9037 bytes of output were dropped"
+	if !strings.Contains(note, want) {
+		t.Errorf("stderr = %q, want the truncation note %q", note, want)
 	}
 }
 
@@ -362,8 +365,8 @@ func TestExecuteOutputLimitCountsOutputs(t *testing.T) {
 	if resp.status != http.StatusOK {
 		t.Fatalf("status %d, body %.300s", resp.status, resp.body)
 	}
-	if len(resp.body) > 2*limit {
-		t.Errorf("response has %d bytes, want at most %d for an output limit of %d", len(resp.body), 2*limit, limit)
+	if bound := limit + MaxResponseOverhead; len(resp.body) > bound {
+		t.Errorf("response has %d bytes, want at most %d for an output limit of %d", len(resp.body), bound, limit)
 	}
 	_, outputs := decodeSuccess(t, resp.body)
 	if len(outputs) == 0 {
@@ -734,5 +737,80 @@ func TestExecuteInvalidEventBecomesStderr(t *testing.T) {
 	}
 	if got := log.String(); strings.Contains(got, "not an event") {
 		t.Errorf("log = %q, want no user output in it", got)
+	}
+}
+
+func TestExecuteOutputLimitBoundsResponse(t *testing.T) {
+	t.Parallel()
+	// Each case writes about four times the limit, in writes of 1024 characters that JSON
+	// escapes, that are not UTF-8 or that take several bytes. The limit counts the bytes of
+	// the JSON response, so the response stays within the limit and the overhead.
+	const limit = 64 << 10
+	ts := startServer(t, WithMaxOutputBytes(limit), WithExecTimeout(20*time.Second))
+	writes := func(unit string, count int) string {
+		return fmt.Sprintf("import sys\nfor _ in range(%d):\n    sys.stdout.write(%s * 1024)", count, unit)
+	}
+	tests := []struct {
+		name, code string
+		unit       string // what the stdout output repeats, cut anywhere at the end
+	}{
+		{"control characters", writes(`'\x01'`, 256), "\x01"},
+		{"html characters", writes(`'<>&'`, 86), "<>&"},
+		{"quotes and backslashes", writes(`'"\\'`, 128), `"\`},
+		{"newlines", writes(`'\n'`, 256), "\n"},
+		{"multi-byte characters", writes(`'\u00e9\u20ac\U0001F600'`, 32), "é€😀"},
+		{"line separators", writes(`'\u2028'`, 128), "\u2028"},
+		{"invalid utf-8 at fd 1", "import os\nfor _ in range(128):\n    os.write(1, b'\\xff' * 1024)", "\uFFFD"},
+		{"many outputs", "import sys\nfor i in range(10_000):\n    (sys.stdout, sys.stderr)[i % 2].write('\\x02')", ""},
+		{"html in a result", "class Page:\n    def _repr_html_(self): return '<' * 65000\nPage()", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			resp := ts.post(t, map[string]any{"code": tc.code, "language": "python"})
+			if resp.status != http.StatusOK {
+				t.Fatalf("status %d, body %.300s", resp.status, resp.body)
+			}
+			if bound := limit + MaxResponseOverhead; len(resp.body) > bound {
+				t.Errorf("response has %d bytes, want at most %d", len(resp.body), bound)
+			}
+			if len(resp.body) < limit/2 {
+				t.Errorf("response has %d bytes, want at least half the limit of %d to be used", len(resp.body), limit)
+			}
+			_, outputs := decodeSuccess(t, resp.body)
+			if len(outputs) == 0 {
+				t.Fatal("no outputs")
+			}
+			if tc.unit != "" && outputs[0].Type == "stdout" {
+				if rest := strings.ReplaceAll(outputs[0].Text, tc.unit, ""); !strings.HasPrefix(tc.unit, rest) {
+					t.Errorf("stdout has %.40q besides %q", rest, tc.unit)
+				}
+			}
+		})
+	}
+}
+
+func TestExecuteOutputLimitWithTimeout(t *testing.T) {
+	t.Parallel()
+	// The note about dropped output and the TimeoutError both come on top of the limit.
+	const limit = 10_000
+	ts := startServer(t, WithMaxOutputBytes(limit), WithExecTimeout(time.Second))
+	code := "import sys, time\nsys.stdout.write('\\x03' * 100_000)\ntime.sleep(60)"
+	resp := ts.post(t, map[string]any{"code": code, "language": "python"})
+	if resp.status != http.StatusOK {
+		t.Fatalf("status %d, body %.300s", resp.status, resp.body)
+	}
+	if bound := limit + MaxResponseOverhead; len(resp.body) > bound {
+		t.Errorf("response has %d bytes, want at most %d", len(resp.body), bound)
+	}
+	_, outputs := decodeSuccess(t, resp.body)
+	if len(outputs) != 3 {
+		t.Fatalf("outputs = %d, want stdout, the truncation note and the TimeoutError", len(outputs))
+	}
+	if !strings.Contains(outputs[1].Text, "output truncated") {
+		t.Errorf("output 1 = %.200v, want the truncation note", outputs[1])
+	}
+	if !strings.HasPrefix(outputs[2].Text, "TimeoutError:") {
+		t.Errorf("output 2 = %.200v, want the TimeoutError", outputs[2])
 	}
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -63,7 +64,7 @@ func (h *handlers) ExecuteCode(ctx context.Context, request generated.ExecuteCod
 
 	store.recordExecute(s)
 	outputs := h.run(s, body.Code)
-	return executeResponse(s.id, outputs), nil
+	return executeSuccess{sessionID: s.id, outputs: outputs}, nil
 }
 
 // session returns the session named by id, or a new session when id is nil.
@@ -78,7 +79,7 @@ func (h *handlers) session(id *string) (s *session, created bool, err error) {
 
 // run executes code in s and ends s when the execute timed out or its process exited. In those
 // cases the outputs end with an error output that reports it.
-func (h *handlers) run(s *session, code string) []generated.InterpreterOutput {
+func (h *handlers) run(s *session, code string) []json.RawMessage {
 	store, logger := h.srv.store, h.srv.logger
 	timeout := h.srv.cfg.execTimeout
 	started := time.Now()
@@ -114,26 +115,6 @@ func (h *handlers) ListSessions(ctx context.Context, request generated.ListSessi
 		return asAPIError(err), nil
 	}
 	return generated.ListSessions200JSONResponse{Data: &generated.SessionList{Sessions: sessions}}, nil
-}
-
-func executeResponse(sessionID string, outputs []generated.InterpreterOutput) generated.ExecuteCode200JSONResponse {
-	status := generated.ExecutionStatusSuccess
-	var response generated.ExecuteResponse
-	err := response.FromSuccessfulExecution(generated.SuccessfulExecution{
-		Data: generated.ExecutionData{SessionID: sessionID, Outputs: outputs, Status: &status},
-	})
-	if err != nil {
-		panic("server: encode execute response: " + err.Error())
-	}
-	return generated.ExecuteCode200JSONResponse(response)
-}
-
-func errorOutput(text string) generated.InterpreterOutput {
-	var item generated.InterpreterOutput
-	if err := item.FromErrorOutput(generated.ErrorOutput{Type: generated.ErrorOutputTypeError, Data: text}); err != nil {
-		panic("server: encode error output: " + err.Error())
-	}
-	return item
 }
 
 // asAPIError returns err as an *apiError, wrapping any other error as a 500.

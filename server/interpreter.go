@@ -34,6 +34,11 @@ const (
 	// drainGrace bounds the wait for the pipes to reach end of file after the process exits.
 	// Only a descendant that left the process group can hold them open longer.
 	drainGrace = 500 * time.Millisecond
+	// maxTextEventBytes bounds the event line of a text output: the driver sends at most
+	// 256 Ki characters per event, each at most 12 bytes as JSON (a surrogate pair of \uXXXX
+	// escapes). Event lines up to the output limit plus this size are read, so that a text
+	// event is always read and can be cut to fit the limit.
+	maxTextEventBytes = 4 << 20
 )
 
 // interpreter is one Python process running the driver in a session directory.
@@ -179,7 +184,7 @@ type command struct {
 
 // execute runs code in the driver and returns its outputs and how it ended. On a timeout the
 // whole process group is killed. The caller must not run two executes at once.
-func (p *interpreter) execute(code string, timeout time.Duration) ([]generated.InterpreterOutput, outcome) {
+func (p *interpreter) execute(code string, timeout time.Duration) ([]json.RawMessage, outcome) {
 	p.seq++
 	line, err := json.Marshal(command{Seq: p.seq, Code: code, Marker: marker(p.secret, p.seq)})
 	if err != nil {
@@ -228,7 +233,7 @@ func (p *interpreter) send(line []byte, deadline time.Time) error {
 }
 
 // kill kills the process group, waits for the process and returns the outputs collected.
-func (p *interpreter) kill() []generated.InterpreterOutput {
+func (p *interpreter) kill() []json.RawMessage {
 	p.signalGroup()
 	return p.waitExit()
 }
@@ -248,7 +253,7 @@ func (p *interpreter) signalGroup() {
 
 // waitExit waits for the process to exit, reads what remains in the pipes and returns the
 // outputs collected.
-func (p *interpreter) waitExit() []generated.InterpreterOutput {
+func (p *interpreter) waitExit() []json.RawMessage {
 	<-p.exited
 	p.closeOnce.Do(p.closePipes)
 	return p.box.take()
@@ -307,7 +312,7 @@ type driverEvent struct {
 func (p *interpreter) readEvents(r io.Reader) {
 	defer p.readers.Done()
 	lines := bufio.NewReaderSize(r, 64*1024)
-	limit := p.box.limit + 1024*1024
+	limit := p.box.limit + maxTextEventBytes
 	for {
 		line, err := readLine(lines, limit)
 		var tooLong *lineTooLongError
@@ -392,11 +397,17 @@ func (p *interpreter) applyEvent(line []byte) (problem string) {
 		}
 		p.box.add(output{kind: event.Type, text: []byte(text)})
 	case outputExecuteResult, outputDisplayData:
+		// Decoding into the API type drops MIME types that the API does not declare and checks
+		// the rest, such as the base64 of image/png.
 		var bundle generated.MIMEBundle
 		if err := json.Unmarshal(event.Data, &bundle); err != nil {
 			return "data of a display event is not a MIME bundle"
 		}
-		p.box.add(output{kind: event.Type, bundle: &bundle})
+		data, err := encodeJSON(bundle)
+		if err != nil {
+			return "MIME bundle does not encode"
+		}
+		p.box.add(output{kind: event.Type, data: data})
 	case "done":
 		p.box.done(event.Seq, event.Marked)
 	default:

@@ -121,10 +121,10 @@ func WithMaxBodyBytes(n int64) Option {
 	}
 }
 
-// WithMaxOutputBytes sets the maximum size in bytes of the outputs of one execute. Each output
-// counts its data plus 32 bytes, about its JSON envelope. Output past the limit is dropped,
-// and a final stderr output reports how many bytes were dropped. The default is
-// DefaultMaxOutputBytes.
+// WithMaxOutputBytes sets the maximum size in bytes of the outputs of one execute, as they are
+// encoded in the JSON of the response, escapes included. Output past the limit is dropped, and
+// a final stderr output reports how many bytes were dropped. The response body is at most the
+// limit plus MaxResponseOverhead. The default is DefaultMaxOutputBytes.
 func WithMaxOutputBytes(n int64) Option {
 	return func(c *config) error {
 		if n <= 0 {

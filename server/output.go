@@ -2,9 +2,9 @@ package server
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/tcikit/tci/generated"
@@ -19,13 +19,14 @@ const (
 	outputDisplayData   = string(generated.DisplayOrExecuteOutputTypeDisplayData)
 )
 
-// output is one output of an execute before it is converted to the API type. Streams and errors
+// output is one output of an execute before it is encoded for the response. Streams and errors
 // keep their raw bytes in text, so that a UTF-8 sequence split across two reads of a pipe is
-// joined again before the text is made valid UTF-8.
+// joined again before the text is made valid UTF-8. Display types keep the JSON of their MIME
+// bundle in data.
 type output struct {
-	kind   string
-	text   []byte
-	bundle *generated.MIMEBundle
+	kind string
+	text []byte
+	data []byte
 }
 
 // outbox collects the outputs of a session's process as they arrive from its three pipes. It
@@ -37,6 +38,7 @@ type outbox struct {
 	size     int64 // bytes of outputs held
 	limit    int64 // maximum size; later outputs are dropped and counted
 	dropped  int64
+	full     bool // a text output was cut at the limit, so later outputs are dropped
 	doneSeq  int64
 	marked   []string // streams the driver wrote the marker of doneSeq to
 	markSeqs map[string]int64
@@ -58,28 +60,49 @@ func (b *outbox) notify() {
 	}
 }
 
-// outputOverhead is the share of the size limit that each output takes besides its data, about
-// the length of {"data":"","type":"stdout"}, in JSON. It bounds the response for code that
-// makes many tiny outputs, such as alternating one-byte writes to stdout and stderr.
-const outputOverhead = 32
-
-// add appends an output, or counts its data as dropped when it would pass the size limit. A
-// stream output right after one of the same stream costs no overhead, because take merges them.
+// add appends an output within the size limit, which counts the bytes that outputs take in the
+// JSON of the response, where a control character takes up to six. A text output that passes
+// the limit is cut at a character boundary, and every later output is dropped until take. A
+// display output that does not fit is dropped whole. The outbox counts the bytes it drops. An
+// output of a stream right after one of the same stream costs no envelope, because take merges
+// them.
 func (b *outbox) add(o output) {
-	size := int64(len(o.text)) + bundleSize(o.bundle)
 	b.mu.Lock()
-	cost := size
-	if n := len(b.outputs); n == 0 || !isStream(o.kind) || b.outputs[n-1].kind != o.kind {
-		cost += outputOverhead
-	}
-	if b.size+cost > b.limit {
-		b.dropped += size
-	} else {
-		b.size += cost
-		b.outputs = append(b.outputs, o)
-	}
+	b.addLocked(o)
 	b.mu.Unlock()
 	b.notify()
+}
+
+func (b *outbox) addLocked(o output) {
+	if b.full {
+		b.dropped += int64(len(o.text) + len(o.data))
+		return
+	}
+	var envelope int64
+	if n := len(b.outputs); n == 0 || !isStream(o.kind) || b.outputs[n-1].kind != o.kind {
+		envelope = outputEnvelope(o.kind)
+	}
+	room := b.limit - b.size - envelope
+
+	if !isText(o.kind) {
+		if int64(len(o.data)) > room {
+			b.dropped += int64(len(o.data))
+			return
+		}
+		b.size += envelope + int64(len(o.data))
+		b.outputs = append(b.outputs, o)
+		return
+	}
+	n, size := jsonStringPrefix(o.text, max(room, 0))
+	if n < len(o.text) {
+		b.full = true
+		b.dropped += int64(len(o.text) - n)
+		o.text = o.text[:n]
+	}
+	if n > 0 {
+		b.size += envelope + size
+		b.outputs = append(b.outputs, o)
+	}
 }
 
 // drop counts size bytes of output as dropped.
@@ -120,92 +143,57 @@ func (b *outbox) progress(seq int64) (done, synced bool) {
 	return true, true
 }
 
-// take removes the collected outputs and returns them in API form. Adjacent outputs of the same
-// stream are merged, and a final stderr note reports output dropped at the size limit.
-func (b *outbox) take() []generated.InterpreterOutput {
+// take removes the collected outputs and returns them as the JSON of API outputs. Adjacent
+// outputs of the same stream are merged, and a final stderr note reports output dropped at the
+// size limit.
+func (b *outbox) take() []json.RawMessage {
 	b.mu.Lock()
 	outputs, dropped := b.outputs, b.dropped
-	b.outputs, b.size, b.dropped = nil, 0, 0
+	b.outputs, b.size, b.dropped, b.full = nil, 0, 0, false
 	b.mu.Unlock()
 
 	if dropped > 0 {
-		note := fmt.Sprintf("\n[output truncated: %d bytes over the server's limit of %d bytes were dropped]\n",
-			dropped, b.limit)
+		note := fmt.Sprintf("\n[output truncated: the response reached the server's limit of %d bytes, "+
+			"and %d bytes of output were dropped]\n", b.limit, dropped)
 		outputs = append(outputs, output{kind: outputStderr, text: []byte(note)})
 	}
-	return convertOutputs(mergeStreams(outputs))
+	merged := mergeStreams(outputs)
+	encoded := make([]json.RawMessage, 0, len(merged))
+	for i, o := range merged {
+		encoded = append(encoded, outputJSON(o.kind, o.text, o.data))
+		merged[i] = output{}
+	}
+	return encoded
 }
 
 // mergeStreams joins adjacent stdout outputs, and adjacent stderr outputs, into one output each.
+// It allocates each joined text at its final size and releases the parts in outputs, so that
+// building a large response holds few copies of the output.
 func mergeStreams(outputs []output) []output {
 	merged := make([]output, 0, len(outputs))
-	for _, o := range outputs {
-		if n := len(merged); n > 0 && isStream(o.kind) && merged[n-1].kind == o.kind {
-			merged[n-1].text = append(merged[n-1].text, o.text...)
-			continue
-		}
+	for start := 0; start < len(outputs); {
+		o, end := outputs[start], start+1
 		if isStream(o.kind) {
-			o.text = bytes.Clone(o.text)
+			size := len(o.text)
+			for end < len(outputs) && outputs[end].kind == o.kind {
+				size += len(outputs[end].text)
+				end++
+			}
+			if end-start > 1 {
+				o.text = make([]byte, 0, size)
+				for i := start; i < end; i++ {
+					o.text = append(o.text, outputs[i].text...)
+					outputs[i].text = nil
+				}
+			}
 		}
 		merged = append(merged, o)
+		start = end
 	}
 	return merged
 }
 
 func isStream(kind string) bool { return kind == outputStdout || kind == outputStderr }
-
-func convertOutputs(outputs []output) []generated.InterpreterOutput {
-	converted := make([]generated.InterpreterOutput, 0, len(outputs))
-	for _, o := range outputs {
-		var item generated.InterpreterOutput
-		var err error
-		text := strings.ToValidUTF8(string(o.text), "\uFFFD")
-		switch o.kind {
-		case outputStdout, outputStderr:
-			err = item.FromStreamOutput(generated.StreamOutput{Type: generated.StreamOutputType(o.kind), Data: text})
-		case outputError:
-			err = item.FromErrorOutput(generated.ErrorOutput{Type: generated.ErrorOutputTypeError, Data: text})
-		default:
-			err = item.FromDisplayOrExecuteOutput(generated.DisplayOrExecuteOutput{
-				Type: generated.DisplayOrExecuteOutputType(o.kind),
-				Data: *o.bundle,
-			})
-		}
-		if err != nil {
-			// The From methods marshal strings, byte slices and maps decoded from JSON, which cannot fail.
-			panic("server: encode output: " + err.Error())
-		}
-		converted = append(converted, item)
-	}
-	return converted
-}
-
-// bundleSize estimates the encoded size of a MIME bundle from its string and byte fields.
-func bundleSize(bundle *generated.MIMEBundle) int64 {
-	if bundle == nil {
-		return 0
-	}
-	var size int
-	for _, s := range []*string{bundle.ApplicationJavaScript, bundle.ImageSVG, bundle.TextHTML,
-		bundle.TextLaTeX, bundle.TextMarkdown, bundle.TextPlain} {
-		if s != nil {
-			size += len(*s)
-		}
-	}
-	for _, b := range []*[]byte{bundle.ApplicationPDF, bundle.ImageGIF, bundle.ImageJPEG, bundle.ImagePNG} {
-		if b != nil {
-			size += len(*b)
-		}
-	}
-	// JSON-valued members are counted by a rough fixed share; only _repr_json_ produces them.
-	for _, m := range []*map[string]any{bundle.ApplicationJSON, bundle.ApplicationGeoJSON,
-		bundle.ApplicationVegaV5JSON, bundle.ApplicationVegaLiteV4JSON} {
-		if m != nil {
-			size += 64 * len(*m)
-		}
-	}
-	return int64(size)
-}
 
 // markerScanner removes execute markers from the bytes read from fd 1 or 2 of a session. A
 // marker is "\x00", the session's 32-character secret, the execute seq as 16 hex digits and

@@ -1,11 +1,14 @@
 package server
 
 import (
+	"encoding/json"
 	"io"
 	"log/slog"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/tcikit/tci/generated"
 )
 
 func TestEventsFollowEarlierStreamOutput(t *testing.T) {
@@ -45,8 +48,8 @@ func TestEventsFollowEarlierStreamOutput(t *testing.T) {
 	if len(outputs) != 1 {
 		t.Fatalf("got %d outputs, want one stdout output", len(outputs))
 	}
-	got, err := outputs[0].AsStreamOutput()
-	if err != nil {
+	var got generated.StreamOutput
+	if err := json.Unmarshal(outputs[0], &got); err != nil {
 		t.Fatal(err)
 	}
 	if want := "child\nparent\n"; got.Data != want {
