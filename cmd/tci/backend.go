@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tcikit/tci/internal/keyguard"
 	"github.com/tcikit/tci/server"
 	"github.com/tcikit/tci/validate"
 	"github.com/tcikit/tci/wrapper"
@@ -222,6 +223,9 @@ func (c *cli) newClient(t *target, rec *recorder) (*wrapper.Client, error) {
 	if t.apiKey != "" {
 		options = append(options, wrapper.WithAPIKey(t.apiKey))
 	}
+	if c.global.insecureHTTP {
+		options = append(options, wrapper.WithInsecureHTTP())
+	}
 	if rec != nil {
 		rec.limit = int64(c.global.maxResponseBytes)
 		options = append(options, wrapper.WithMiddleware(rec.middleware))
@@ -268,11 +272,12 @@ func configError(err error, t *target) error {
 }
 
 // insecureHTTPError is the usage error for an API key that would travel over plain HTTP to
-// a host that is not loopback, which the wrapper client and contract.Check refuse.
+// a host that is not loopback, which the wrapper client and contract.Check reject unless
+// --insecure-http allows it.
 func insecureHTTPError(baseURL string) error {
 	return usageErrorf("refusing to send the API key over plain HTTP to %s, where anyone on the "+
-		"network path can read it; use an https:// base URL, or a loopback address for a local server",
-		hostOf(baseURL))
+		"network path can read it; use an https:// base URL or a loopback address, or allow it with "+
+		"--insecure-http", hostOf(baseURL))
 }
 
 func hostOf(rawURL string) string {
@@ -285,10 +290,7 @@ func hostOf(rawURL string) string {
 // redactURL returns rawURL quoted for an error message, without the user information that a
 // URL may carry.
 func redactURL(rawURL string) string {
-	if u, err := url.Parse(rawURL); err == nil {
-		return fmt.Sprintf("%q", u.Redacted())
-	}
-	return `"(unparsable URL)"`
+	return fmt.Sprintf("%q", keyguard.RedactURL(rawURL))
 }
 
 // warningLogger returns the logger for warnings of the wrapper client, such as the spec

@@ -62,6 +62,11 @@ func TestNewClientRefusesKeyOverPlainHTTP(t *testing.T) {
 	if !strings.Contains(err.Error(), want) {
 		t.Errorf("error = %q, want it to contain %q", err, want)
 	}
+
+	c.global.insecureHTTP = true
+	if _, err := c.newClient(&target{baseURL: "http://192.0.2.1:8080/v1", apiKey: "key"}, nil); err != nil {
+		t.Errorf("newClient with --insecure-http = %v, want a client", err)
+	}
 }
 
 func TestConfigErrorNamesSource(t *testing.T) {

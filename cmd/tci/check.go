@@ -30,6 +30,9 @@ func runCheck(c *cli, args []string) error {
 	if t.apiKey != "" {
 		options = append(options, contract.WithAPIKey(t.apiKey))
 	}
+	if c.global.insecureHTTP {
+		options = append(options, contract.WithInsecureHTTP())
+	}
 
 	report, err := contract.Check(c.ctx, t.baseURL, options...)
 	if errors.Is(err, contract.ErrInsecureHTTP) {

@@ -118,6 +118,23 @@ func TestCheckRefusesKeyOverPlainHTTP(t *testing.T) {
 	if o.stdout != "" {
 		t.Errorf("stdout = %q, want no report", o.stdout)
 	}
+	if !strings.Contains(o.stderr, "allow it with --insecure-http") {
+		t.Errorf("stderr lacks the flag that allows it:\n%s", o.stderr)
+	}
+}
+
+func TestCheckInsecureHTTPAllowsPlainRemote(t *testing.T) {
+	t.Parallel()
+	// The canceled context keeps every request from leaving, so the check ends as
+	// interrupted once it gets past the refusal.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	o := invocation{ctx: ctx, args: []string{"--base-url", "http://192.0.2.1:8080/v1", "--api-key", "key",
+		"--insecure-http", "check", "--run", "^execute/stdout$"}}.run(t)
+	o.expectCode(t, exitInterrupted)
+	if strings.Contains(o.stderr, "refusing") {
+		t.Errorf("stderr = %q, want no refusal with --insecure-http", o.stderr)
+	}
 }
 
 func TestCheckShortKeyKeepsScenarioNames(t *testing.T) {

@@ -27,6 +27,7 @@ type globalFlags struct {
 	maxRetries       int
 	timeout          time.Duration
 	maxResponseBytes sizeValue
+	insecureHTTP     bool
 	python           string
 }
 
@@ -57,6 +58,9 @@ func (g *globalFlags) register(fs *flag.FlagSet) {
 			"by a positive value instead")
 	fs.Var(&g.maxResponseBytes, "max-response-bytes",
 		"largest response body, in `BYTES`, that exec and sessions accept")
+	fs.BoolVar(&g.insecureHTTP, "insecure-http", g.insecureHTTP,
+		"send the API key over plain http:// to a host that is not loopback, where anyone on the "+
+			"network path can read it")
 	fs.StringVar(&g.python, "python", g.python,
 		"Python `interpreter` of the reference server started by tci (env TCI_PYTHON, default python3)")
 }
