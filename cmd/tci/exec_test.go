@@ -489,6 +489,7 @@ func TestExecWriteFailureNamesSession(t *testing.T) {
 	if err := os.WriteFile(notDir, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Every run gives --out, so that no display file lands in the package directory.
 	tests := []struct {
 		name   string
 		args   []string
@@ -497,8 +498,9 @@ func TestExecWriteFailureNamesSession(t *testing.T) {
 	}{
 		{"--out is a file", []string{"--out", notDir}, nil, "--out: mkdir " + notDir},
 		{"--out is a file with --json", []string{"--json", "--out", notDir}, nil, "--out: mkdir " + notDir},
-		{"stdout full", nil, failingWriter{}, "no space left on device"},
-		{"stdout full with --json", []string{"--json"}, failingWriter{}, "no space left on device"},
+		{"stdout full", []string{"--out", t.TempDir()}, failingWriter{}, "no space left on device"},
+		{"stdout full with --json", []string{"--json", "--out", t.TempDir()}, failingWriter{},
+			"no space left on device"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
