@@ -526,10 +526,11 @@ func TestDefaultTimeoutCoversBusySession(t *testing.T) {
 	}
 }
 
-func TestDefaultResponseLimitAboveServerOutputLimit(t *testing.T) {
-	if DefaultMaxResponseBytes <= server.DefaultMaxOutputBytes {
-		t.Errorf("DefaultMaxResponseBytes = %d, want more than the server's output limit %d",
-			DefaultMaxResponseBytes, server.DefaultMaxOutputBytes)
+func TestDefaultResponseLimitAboveServerResponses(t *testing.T) {
+	largest := server.DefaultMaxOutputBytes + server.MaxResponseOverhead
+	if DefaultMaxResponseBytes < largest {
+		t.Errorf("DefaultMaxResponseBytes = %d, want at least the server's largest response, %d bytes",
+			DefaultMaxResponseBytes, largest)
 	}
 }
 

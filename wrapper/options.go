@@ -32,11 +32,10 @@ const (
 	// ends with the server's TimeoutError output instead of a client timeout. The official
 	// TypeScript SDK (together-ai 0.52.0) times out after 60 seconds instead.
 	DefaultTimeout = 150 * time.Second
-	// DefaultMaxResponseBytes caps the body of a 2xx response at 48 MiB. The reference server
-	// caps the outputs of one execute at 32 MiB, and the JSON around them makes the response
-	// larger, so the other 16 MiB are headroom for that.
-	// NOTE: output that JSON escapes, such as "<" or control characters as \u00XX, grows up
-	// to six times in the response and can still exceed this cap.
+	// DefaultMaxResponseBytes caps the body of a 2xx response at 48 MiB. An execute response
+	// of the reference server is at most its output limit, 32 MiB by default, plus 1 KiB
+	// (server.MaxResponseOverhead), so the rest is headroom for servers that size their
+	// responses less strictly.
 	DefaultMaxResponseBytes = 48 << 20
 	// maxMaxRetries bounds WithMaxRetries, so that a typo cannot make a call retry for hours.
 	maxMaxRetries = 10

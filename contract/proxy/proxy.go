@@ -21,10 +21,9 @@ const DefaultListenAddr = "127.0.0.1:8788"
 
 // DefaultMaxBodyBytes caps the request and response bodies of spec operations that the proxy
 // buffers to validate, unless WithMaxBodyBytes sets another cap. It is 48 MiB: the reference
-// server accepts request bodies up to 32 MiB and caps the outputs of one execute at 32 MiB,
-// and the JSON around the outputs makes a response larger, so the other 16 MiB are headroom.
-// NOTE: output that JSON escapes, such as "<" or control characters as \u00XX, grows up to
-// six times in the response and can still exceed this cap.
+// server accepts request bodies up to 32 MiB, and its execute responses are at most its
+// output limit, 32 MiB, plus 1 KiB (server.MaxResponseOverhead). The rest is headroom for
+// servers that size their responses less strictly.
 const DefaultMaxBodyBytes int64 = 48 << 20
 
 // ViolationsHeader is the response header that carries the number of spec violations found in

@@ -94,9 +94,9 @@ func TestDefaultCapAboveServerLimits(t *testing.T) {
 		t.Errorf("DefaultMaxBodyBytes = %d, want at least the server's request limit %d",
 			DefaultMaxBodyBytes, server.DefaultMaxBodyBytes)
 	}
-	if DefaultMaxBodyBytes <= server.DefaultMaxOutputBytes {
-		t.Errorf("DefaultMaxBodyBytes = %d, want more than the server's output limit %d",
-			DefaultMaxBodyBytes, server.DefaultMaxOutputBytes)
+	if largest := int64(server.DefaultMaxOutputBytes + server.MaxResponseOverhead); DefaultMaxBodyBytes < largest {
+		t.Errorf("DefaultMaxBodyBytes = %d, want at least the server's largest response, %d bytes",
+			DefaultMaxBodyBytes, largest)
 	}
 }
 
