@@ -182,14 +182,15 @@ func (l *localServer) close() {
 }
 
 // newHTTPServer returns an http.Server for the reference server. Its write timeout exceeds
-// execTimeout, so that an execute that runs until the server stops it still gets its
-// response with the TimeoutError output.
+// the longest request, an execute that waits for its session's turn and then runs until the
+// server stops it, so that such an execute still gets its response with the TimeoutError
+// output.
 func newHTTPServer(handler http.Handler, execTimeout time.Duration) *http.Server {
 	return &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
-		WriteTimeout:      execTimeout + time.Minute,
+		WriteTimeout:      maxRequestDuration(execTimeout) + writeTimeoutMargin,
 		IdleTimeout:       2 * time.Minute,
 	}
 }

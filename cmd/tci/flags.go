@@ -9,14 +9,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tcikit/tci/server"
 	"github.com/tcikit/tci/wrapper"
 )
 
-// defaultTimeout is the per-attempt timeout of exec and sessions. It is longer than the
-// reference server's execute timeout, so that code which runs too long ends with the server's
-// TimeoutError output instead of a client timeout.
-const defaultTimeout = server.DefaultExecTimeout + 30*time.Second
+// defaultTimeout is the per-attempt timeout of exec and sessions, the wrapper client's
+// default, which covers the longest request to a reference server with the default execute
+// timeout.
+const defaultTimeout = wrapper.DefaultTimeout
 
 // globalFlags are the flags that every command accepts, before or after its name.
 type globalFlags struct {

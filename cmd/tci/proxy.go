@@ -15,9 +15,9 @@ import (
 	"github.com/tcikit/tci/server"
 )
 
-// proxyShutdownGrace is how long a stopping proxy waits for requests in flight. It covers an
-// execute that runs until the reference server's default execute timeout.
-const proxyShutdownGrace = server.DefaultExecTimeout + shutdownMargin
+// proxyShutdownGrace is how long a stopping proxy waits for requests in flight. It covers the
+// longest request to a reference server with the default execute timeout.
+var proxyShutdownGrace = maxRequestDuration(server.DefaultExecTimeout) + shutdownMargin
 
 // proxyFlags are the flags of "tci proxy".
 type proxyFlags struct {

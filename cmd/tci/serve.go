@@ -24,9 +24,21 @@ type serveFlags struct {
 	execTimeout durationValue
 }
 
-// shutdownMargin is how long a stopping server waits beyond the execute timeout for running
-// executes, which the server itself ends at the execute timeout.
+// shutdownMargin is how long a stopping server waits for running requests beyond
+// maxRequestDuration, which the server itself ends them by.
 const shutdownMargin = 5 * time.Second
+
+// writeTimeoutMargin is how much longer than maxRequestDuration the http.Server of the
+// reference server lets a response take, for reading the request and writing the response.
+const writeTimeoutMargin = time.Minute
+
+// maxRequestDuration returns the longest time one request to the reference server takes with
+// the execute timeout execTimeout. An execute waits for its session's turn for at most
+// execTimeout, after which the server responds 409 session_busy, and then runs for at most
+// execTimeout, so the request takes up to twice execTimeout, as wrapper.DefaultTimeout
+// explains.
+// TODO: call the server's own helper for this bound once package server exports one.
+func maxRequestDuration(execTimeout time.Duration) time.Duration { return 2 * execTimeout }
 
 func runServe(c *cli, args []string) error {
 	f := serveFlags{
@@ -90,7 +102,8 @@ func runServe(c *cli, args []string) error {
 	case err := <-served:
 		return failedError(fmt.Errorf("serve on %s: %w", listener.Addr(), err))
 	}
-	return stopServer(logger, httpServer, reference, time.Duration(f.execTimeout)+shutdownMargin)
+	grace := maxRequestDuration(time.Duration(f.execTimeout)) + shutdownMargin
+	return stopServer(logger, httpServer, reference, grace)
 }
 
 // checkServeFlags rejects flag values that the server would reject later, and a server

@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"net"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tcikit/tci/internal/syncbuffer"
+	"github.com/tcikit/tci/server"
+	"github.com/tcikit/tci/wrapper"
 )
 
 // serving is a "tci serve" or "tci proxy" that runs in-process until stop.
@@ -258,5 +261,24 @@ func TestServeWarnsAboutShortToken(t *testing.T) {
 	}
 	if strings.Contains(stopped.stderr, "short-token") {
 		t.Errorf("log shows the token:\n%s", stopped.stderr)
+	}
+}
+
+func TestServeWriteTimeoutCoversBusySession(t *testing.T) {
+	for _, execTimeout := range []time.Duration{time.Second, server.DefaultExecTimeout, 10 * time.Minute} {
+		got := newHTTPServer(http.NotFoundHandler(), execTimeout).WriteTimeout
+		// An execute may wait execTimeout for its session's turn, then run execTimeout.
+		if got <= 2*execTimeout {
+			t.Errorf("exec timeout %v: WriteTimeout = %v, want more than %v", execTimeout, got, 2*execTimeout)
+		}
+	}
+}
+
+func TestDefaultTimeoutIsWrapperDefault(t *testing.T) {
+	if got := defaultGlobalFlags().timeout; got != wrapper.DefaultTimeout {
+		t.Errorf("default --timeout = %v, want the wrapper's %v", got, wrapper.DefaultTimeout)
+	}
+	if limit := maxRequestDuration(server.DefaultExecTimeout); defaultTimeout <= limit {
+		t.Errorf("default --timeout = %v, want more than the longest request, %v", defaultTimeout, limit)
 	}
 }

@@ -44,8 +44,9 @@ Exit status as for exec.`,
 		synopsis: "tci serve [flags]",
 		description: `Runs the reference server, which executes code in local Python processes, and prints the
 base URL for clients on stdout, as TOGETHER_BASE_URL=http://HOST:PORT/v1. Logs go to
-stderr. SIGINT or SIGTERM stops it: running executes finish first, for at most the execute
-timeout, then every session is killed. A second signal stops it at once.
+stderr. SIGINT or SIGTERM stops it: running requests finish first, then every session is
+killed. The wait is at most twice the execute timeout, because an execute may wait up to the
+execute timeout for its session's turn and then run as long. A second signal stops it at once.
 
 The token comes from --token or TCI_SERVER_TOKEN; clients send it as their API key. A
 server without a token must listen on a loopback address, because anyone who can reach it
