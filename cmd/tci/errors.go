@@ -157,9 +157,9 @@ func oneLine(s string) string {
 	return escapeControl(strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " "))
 }
 
-// escapeControl returns s with each control character, such as the ESC that starts a
-// terminal escape sequence, and each byte of invalid UTF-8 written as a Go escape (\x1b,
-// \u0085), so that text from a server cannot move the cursor or clear the terminal.
+// escapeControl returns s with each control character and each byte of invalid UTF-8 written
+// as a Go escape, such as \x1b or \u0085. Text from a server then cannot start a terminal
+// escape sequence that moves the cursor or clears the screen.
 func escapeControl(s string) string {
 	if !strings.ContainsFunc(s, isControlOrInvalid) {
 		return s

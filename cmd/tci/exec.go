@@ -172,7 +172,7 @@ func (c *cli) executeError(err error, f execFlags, t *target, rec *recorder) err
 	return configError(err, t)
 }
 
-// isSessionNotFound reports whether apiErr says that the session of an execute is unknown: a
+// isSessionNotFound reports whether apiErr reports the session of an execute as unknown: a
 // 404 whose errors carry the reference server's code session_not_found or, from a server
 // whose errors carry no code, a 404 whose messages contain the session id. Any other 404, such
 // as the reference server's not_found for a path outside the API, stays a request error, and

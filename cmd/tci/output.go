@@ -13,8 +13,8 @@ import (
 
 // showResult prints the outputs and the session line, or with --json the response body. The
 // code has run by then, so when writing stdout, stderr or a file of --out fails, showResult
-// says so and still prints the session line, which the user needs to reach the session's
-// state, and the command exits 1.
+// reports the failure and still prints the session line, which the user needs to reach the
+// session's state. The command then exits 1.
 func (c *cli) showResult(result *wrapper.Result, f execFlags, outGiven bool, t *target, rec *recorder) error {
 	saver := &displaySaver{dir: f.out, stderr: c.stderr, target: t}
 	var err error
