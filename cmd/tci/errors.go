@@ -95,7 +95,9 @@ func (c *cli) describe(err error) (int, string) {
 	case errors.As(err, &invalidErr):
 		return exitInvalidResponse, invalidResponseMessage(invalidErr)
 	case errors.Is(err, wrapper.ErrInsecureHTTP):
-		return exitUsage, err.Error()
+		// The wrapper's message names its Go option, which no flag of tci is called.
+		return exitUsage, "refusing to send the API key over plain HTTP to a host that is not " +
+			"loopback; use an https:// base URL or a loopback address, or allow it with --insecure-http"
 	}
 	return exitFailed, err.Error()
 }

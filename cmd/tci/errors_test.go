@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tcikit/tci/wrapper"
 )
 
 const offSpecExecute = `{"data":{"session_id":"ses_x","status":"ok",` +
@@ -402,5 +404,16 @@ func TestServerTextEscapedInMessages(t *testing.T) {
 	o.expectCode(t, exitRequest)
 	if strings.Contains(o.stderr, "\x1b") || !strings.Contains(o.stderr, `boom\x1b[31m`) {
 		t.Errorf("stderr = %q, want the server's message with the escape written out", o.stderr)
+	}
+}
+
+func TestInsecureHTTPErrorNamesFlag(t *testing.T) {
+	c := newTestCLI(t, nil)
+	code, message := c.describe(fmt.Errorf("POST http://192.0.2.1/v1/tci/execute: %w", wrapper.ErrInsecureHTTP))
+	if code != exitUsage {
+		t.Errorf("exit status %d, want %d", code, exitUsage)
+	}
+	if !strings.Contains(message, "--insecure-http") || goOption.MatchString(message) {
+		t.Errorf("message = %q, want the flag and no Go option", message)
 	}
 }
