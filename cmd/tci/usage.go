@@ -26,11 +26,16 @@ The last line on stderr names the session, for --session.
 "-" reads the code from standard input. The code and the --upload files may be at most 32 MiB
 together, the largest request body the reference server accepts.
 
-Exit status: 0 success, 1 the code raised an exception, the execution failed (such as an
-unknown session), or the code ran but writing its outputs to stdout, stderr or --out failed,
-in which case the session line still follows the error, 2 invalid usage or input, 3 the
-request failed (no connection, a status outside 2xx, or the local reference server could
-not start), 4 the response breaks the spec or cannot be decoded, 130 interrupted.`,
+Exit status:
+  0    success
+  1    the code raised an exception, the execution failed (such as an unknown session), or
+       the code ran but writing its outputs to stdout, stderr or --out failed; the session
+       line then still follows the error
+  2    invalid usage or input
+  3    the request failed: no connection, a status outside 2xx, or the local reference
+       server could not start
+  4    the response breaks the spec or cannot be decoded
+  130  interrupted`,
 	},
 	"sessions": {
 		synopsis: "tci sessions [flags]",
