@@ -97,6 +97,12 @@
 // leave the session running. So does an exception that a signal handler of the code raises
 // between executes, such as after signal.alarm: it becomes an error output of the next execute.
 //
+// A server that dies without Close, for example through SIGKILL, takes its sessions with it.
+// Each session's process kills its process group when it reads the end of its command pipe,
+// before it runs a command whose server has died, and otherwise within about a second, also
+// when the server dies while the session starts. The session directories stay behind (see
+// WithWorkDir).
+//
 // The official TypeScript SDK (together-ai 0.52.0) times out after 60 seconds by default, as
 // long as the default execute timeout, and then retries the request, which runs the code again.
 // Give clients a longer timeout than the server's.

@@ -17,6 +17,9 @@
 # pipes, through descriptors of its own, and the server waits for those markers so that such
 # output is not left behind.
 #
+# The server passes its pid as the driver's argument. When the server dies, the driver kills its
+# process group, so that the session does not outlive the server (see _server_gone).
+#
 # Only the driver's process writes events. Processes forked from it, such as the workers of a
 # multiprocessing pool, share the event pipe, and a write longer than PIPE_BUF from one of them
 # may interleave with another's and break both lines. A forked child therefore closes its copy
@@ -88,6 +91,7 @@ _format_exception = traceback.format_exception
 _format_exception_only = traceback.format_exception_only
 _getpid = os.getpid
 _getppid = os.getppid
+_kill = os.kill
 _killpg = os.killpg
 _loads = json.loads
 _sleep = time.sleep
@@ -95,6 +99,11 @@ _write = os.write
 
 # The pid of the driver. Processes that code forks from it have another one.
 _driver_pid = os.getpid()
+
+# The server passes its pid as the only argument. Code sees sys.argv as ["-c"], as for any
+# program that "python -c" runs without arguments.
+_server_pid = int(sys.argv.pop(1))
+_first_parent = os.getppid()
 
 
 def _send_line(line):
@@ -464,19 +473,38 @@ def _close_inherited_fds():
             pass
 
 
-def _watch_parent(parent):
-    # A server that dies without stopping its sessions leaves this process with a new parent.
-    # Kill the whole process group then, so that no session outlives its server.
-    group = os.getpgrp()
+def _server_gone():
+    """Report whether the server that started this process has died."""
+    if _getppid() == _server_pid:
+        return False
+    # The parent is not the server, either because the server died and this process got a new
+    # parent, perhaps before the driver ran, or because a wrapper started the interpreter
+    # without exec. The server's pid and the first parent tell the two apart.
+    try:
+        _kill(_server_pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        pass
+    return _getppid() != _first_parent
+
+
+def _exit_if_server_gone():
+    # Kill the whole process group, so that nothing the code started outlives the server.
+    if _server_gone():
+        _killpg(os.getpgrp(), signal.SIGKILL)
+
+
+def _watch_server():
     while True:
+        _exit_if_server_gone()
         _sleep(1)
-        if _getppid() != parent:
-            _killpg(group, signal.SIGKILL)
 
 
 def _main():
     global _event_fd, _marker_fds
 
+    _exit_if_server_gone()
     _close_inherited_fds()
     # os.dup returns descriptors that are not inherited, so user subprocesses cannot reach the
     # protocol pipes.
@@ -493,7 +521,7 @@ def _main():
     sys.stderr = _OutputStream("stderr", 2)
     sys.path.insert(0, os.getcwd())
     sys.meta_path.insert(0, _PyplotFinder())
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=_watch_server, daemon=True).start()
 
     # User code runs in a fresh __main__ module, so that pickle and multiprocessing find the
     # classes and functions it defines.
@@ -510,7 +538,11 @@ def _main():
             _send_exception(error)
             continue
         if not line:
+            # The server closes the command pipe only after it killed the process group, or
+            # by dying.
             return
+        # A command may wait in the pipe after the server died, so check before running it.
+        _exit_if_server_gone()
         _execute(_loads(line), main.__dict__)
 
 
@@ -540,4 +572,11 @@ def _execute(command, namespace):
             _send_exception(error)
 
 
-_main()
+try:
+    _main()
+finally:
+    # However the driver ends, such as at the end of the command pipe or with an error from
+    # writing to the pipes of a server that died, the processes that the code started end
+    # with it. A process forked from the driver that gets here only exits.
+    if _getpid() == _driver_pid:
+        _killpg(os.getpgrp(), signal.SIGKILL)

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -65,6 +66,7 @@ type interpreterConfig struct {
 	dir            string // working directory
 	env            []string
 	maxOutputBytes int64
+	serverPID      int // pid of the server; the driver kills its process group when it dies
 	logger         *slog.Logger
 }
 
@@ -123,7 +125,11 @@ func startInterpreter(cfg interpreterConfig) (*interpreter, error) {
 		streams = append(streams, stream)
 	}
 
-	cmd := exec.Command(cfg.python, "-I", "-X", "utf8=1", "-c", bootstrap)
+	// The driver kills its process group when the server, whose pid it gets as its argument,
+	// dies, even if that happens before the driver runs. Linux's Pdeathsig would kill only the
+	// driver and leave what the code started, and it fires when the OS thread that started the
+	// process exits, which the Go runtime may do while the server lives.
+	cmd := exec.Command(cfg.python, "-I", "-X", "utf8=1", "-c", bootstrap, strconv.Itoa(cfg.serverPID))
 	cmd.Dir = cfg.dir
 	cmd.Env = cfg.env
 	cmd.Stdin = strings.NewReader(driverSource)

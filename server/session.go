@@ -159,6 +159,7 @@ func (st *sessionStore) start() (*session, error) {
 		dir:            work,
 		env:            sessionEnv(st.python, work, tmp, filepath.Join(st.root, mplConfigDir)),
 		maxOutputBytes: st.cfg.maxOutputBytes,
+		serverPID:      os.Getpid(),
 		logger:         st.logger.With("session", id),
 	})
 	if err != nil {

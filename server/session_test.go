@@ -2,9 +2,12 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -481,5 +484,88 @@ func TestCloseKeepsOutputsOfCutExecute(t *testing.T) {
 	wantOutputs(t, outputs[:1], out{Type: "stdout", Text: "before the close\n"})
 	if !strings.Contains(outputs[1].Text, "the server was closed") {
 		t.Errorf("output 1 = %v, want an error saying the server was closed", outputs[1])
+	}
+}
+
+func TestSessionEndsWhenServerIsKilled(t *testing.T) {
+	t.Parallel()
+	// An idle driver reads the end of its command pipe, a sleeping one has a thread that
+	// watches the server, and a printing one fails to write to the server's pipes.
+	for _, state := range []string{"idle", "sleeping", "printing"} {
+		t.Run(state, func(t *testing.T) {
+			t.Parallel()
+			helper := exec.Command(os.Args[0], "-test.run=^$")
+			helper.Env = append(os.Environ(), helperEnv+"=serve", "TCI_SERVER_TEST_SESSION="+state,
+				"TCI_SERVER_TEST_WORK_DIR="+t.TempDir())
+			helper.Stderr = os.Stderr
+			stdin, err := helper.StdinPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stdin.Close()
+			stdout, err := helper.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := helper.Start(); err != nil {
+				t.Fatal(err)
+			}
+			var driverPID, childPID int
+			if _, err := fmt.Fscan(stdout, &driverPID, &childPID); err != nil {
+				helper.Process.Kill()
+				helper.Wait()
+				t.Fatalf("read the pids from the helper server: %v", err)
+			}
+
+			// SIGKILL gives the server no chance to stop its sessions.
+			if err := helper.Process.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			helper.Wait()
+			deadline := time.Now().Add(10 * time.Second)
+			for _, pid := range []int{driverPID, childPID} {
+				for !processGone(t, pid) && time.Now().Before(deadline) {
+					time.Sleep(20 * time.Millisecond)
+				}
+				if !processGone(t, pid) {
+					t.Errorf("process %d runs 10s after its server was killed", pid)
+					syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+		})
+	}
+}
+
+func TestSessionDriverExitsWithoutItsServer(t *testing.T) {
+	t.Parallel()
+	python, err := resolvedPython()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The server died before the driver ran, as when a driver stopped at its start resumes
+	// after the server was killed. The pid of a process that has exited stands for the server.
+	exited := exec.Command(python, "-c", "")
+	if err := exited.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p, err := startInterpreter(interpreterConfig{
+		python:         python,
+		dir:            dir,
+		env:            sessionEnv(python, dir, dir, dir),
+		maxOutputBytes: DefaultMaxOutputBytes,
+		serverPID:      exited.Process.Pid,
+		logger:         slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.stop()
+	ran := filepath.Join(dir, "ran")
+	if _, ended := p.execute("open("+pyString(ran)+", 'w').close()", 10*time.Second); ended != outcomeExited {
+		t.Errorf("execute ended with outcome %d, want %d: the process exits", ended, outcomeExited)
+	}
+	if _, err := os.Stat(ran); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the code ran (%v), want the driver to exit before it", err)
 	}
 }
