@@ -22,7 +22,7 @@
 //
 // Clients then use http://127.0.0.1:8080/v1 as base URL. The official SDKs read it from
 // TOGETHER_BASE_URL and the token from TOGETHER_API_KEY. Leave WriteTimeout unset or longer than
-// the execute timeout, or the responses of long executes are cut off. Shut the http.Server down
+// MaxRequestDuration, or the responses of long executes are cut off. Shut the http.Server down
 // before calling Close, which kills every session.
 //
 // # Sessions
@@ -31,7 +31,10 @@
 // environment variable TCI_PYTHON) that runs an embedded driver in a directory of its own.
 // Globals, imports and files persist across the executes of a session. Its id is "ses_"
 // followed by 22 random base62 characters from crypto/rand. Executes in one session run one at
-// a time, and executes in different sessions run in parallel. A session that has run no execute
+// a time, and executes in different sessions run in parallel. An execute that waits for its
+// session's turn longer than WithQueueTimeout (the execute timeout by default) gets 409
+// session_busy and does not run its code, so a request takes at most about the queue timeout
+// plus the execute timeout (MaxRequestDuration). A session that has run no execute
 // for the session TTL (WithSessionTTL, 60 minutes by default) expires: its process group is
 // killed and its directory removed. GET /v1/tci/sessions lists the live sessions with their
 // execute count and their start, last execute and expiry times in UTC. An execute keeps running
@@ -105,7 +108,8 @@
 //
 // The official TypeScript SDK (together-ai 0.52.0) times out after 60 seconds by default, as
 // long as the default execute timeout, and then retries the request, which runs the code again.
-// Give clients a longer timeout than the server's.
+// Give clients a longer timeout than MaxRequestDuration. The SDK also retries a 409, which is
+// safe because the code of a session_busy execute did not run.
 //
 // # Status codes
 //
@@ -122,6 +126,8 @@
 //     the status open; 404 makes the official SDKs raise NotFoundError instead of returning a
 //     response whose data is null.
 //   - 404 not_found and 405 method_not_allowed: paths and methods outside the API.
+//   - 409 session_busy: an execute that waited for its session's turn longer than the queue
+//     timeout. Its code did not run.
 //   - 413 request_too_large: a body larger than WithMaxBodyBytes (32 MiB by default).
 //   - 500 session_start_failed and internal_error: the server's log has the cause.
 //   - 503 too_many_sessions: a new session beyond WithMaxSessions (32 by default).

@@ -19,8 +19,9 @@ type handlers struct {
 var _ generated.StrictServerInterface = (*handlers)(nil)
 
 // ExecuteCode runs the request's code in the session it names, or in a new session, and
-// returns the outputs. Executes in one session run one at a time, and executes in different
-// sessions run in parallel. An execute keeps running when its client disconnects.
+// returns the outputs. Executes in one session run one at a time, each waiting for its turn up
+// to the queue timeout, and executes in different sessions run in parallel. An execute keeps
+// running when its client disconnects.
 func (h *handlers) ExecuteCode(ctx context.Context, request generated.ExecuteCodeRequestObject) (
 	generated.ExecuteCodeResponseObject, error,
 ) {
@@ -44,10 +45,12 @@ func (h *handlers) ExecuteCode(ctx context.Context, request generated.ExecuteCod
 	}
 	defer store.release(s)
 
-	select {
-	case s.turn <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := h.waitTurn(ctx, s); err != nil {
+		var busy *apiError
+		if errors.As(err, &busy) {
+			return busy, nil
+		}
+		return nil, err
 	}
 	defer func() { <-s.turn }()
 	if err := store.checkLive(s); err != nil {
@@ -65,6 +68,34 @@ func (h *handlers) ExecuteCode(ctx context.Context, request generated.ExecuteCod
 	store.recordExecute(s)
 	outputs := h.run(s, body.Code)
 	return executeSuccess{sessionID: s.id, outputs: outputs}, nil
+}
+
+// waitTurn waits until no other execute runs in s, for at most the queue timeout. It returns a
+// 409 session_busy error when the wait times out, and the context's error when the client
+// goes away.
+func (h *handlers) waitTurn(ctx context.Context, s *session) error {
+	select {
+	case s.turn <- struct{}{}:
+		return nil
+	default:
+	}
+	timeout := h.srv.cfg.queueTimeout
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case s.turn <- struct{}{}:
+		return nil
+	case <-timer.C:
+		h.srv.logger.Info("execute rejected: session busy", "session", s.id, "waited", timeout)
+		return &apiError{
+			status: http.StatusConflict,
+			code:   "session_busy",
+			message: fmt.Sprintf("session %s is running another execute, and this one waited %s for its "+
+				"turn without running; retry later, or omit session_id to run in a new session", s.id, timeout),
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // session returns the session named by id, or a new session when id is nil.

@@ -26,6 +26,7 @@ type config struct {
 	token          string
 	sessionTTL     time.Duration
 	execTimeout    time.Duration
+	queueTimeout   time.Duration // 0 until New sets it: the execute timeout unless an option set it
 	python         string
 	maxBodyBytes   int64
 	maxOutputBytes int64
@@ -92,6 +93,21 @@ func WithExecTimeout(timeout time.Duration) Option {
 				timeout)
 		}
 		c.execTimeout = timeout
+		return nil
+	}
+}
+
+// WithQueueTimeout sets how long an execute may wait for its session's turn while other
+// executes of the session run. An execute that waits longer gets 409 with the code
+// "session_busy", and its code does not run. The default is the execute timeout
+// (WithExecTimeout), so that a request takes at most about twice that.
+func WithQueueTimeout(timeout time.Duration) Option {
+	return func(c *config) error {
+		if timeout <= 0 {
+			return fmt.Errorf("WithQueueTimeout: timeout %s is not positive; use a duration such as 60*time.Second",
+				timeout)
+		}
+		c.queueTimeout = timeout
 		return nil
 	}
 }

@@ -22,6 +22,7 @@ func TestOptionsRejectInvalidValues(t *testing.T) {
 		{"zero TTL", WithSessionTTL(0), "TTL 0s is not positive"},
 		{"negative TTL", WithSessionTTL(-time.Second), "TTL -1s is not positive"},
 		{"zero timeout", WithExecTimeout(0), "timeout 0s is not positive"},
+		{"negative queue timeout", WithQueueTimeout(-time.Second), "WithQueueTimeout: timeout -1s is not positive"},
 		{"empty python", WithPython(""), "interpreter is empty"},
 		{"zero body limit", WithMaxBodyBytes(0), "limit 0 is not positive"},
 		{"negative output limit", WithMaxOutputBytes(-5), "limit -5 is not positive"},

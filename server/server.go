@@ -48,6 +48,9 @@ func New(opts ...Option) (*Server, error) {
 			return nil, fmt.Errorf("server: %w", err)
 		}
 	}
+	if cfg.queueTimeout == 0 {
+		cfg.queueTimeout = cfg.execTimeout
+	}
 	validator, err := validate.Embedded()
 	if err != nil {
 		return nil, fmt.Errorf("server: load the API spec: %w", err)
@@ -77,6 +80,20 @@ func New(opts ...Option) (*Server, error) {
 // Handler returns the HTTP handler of the API. It serves POST /v1/tci/execute and
 // GET /v1/tci/sessions and responds to every other path with a JSON 404.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// stopAllowance is an estimate of the time that a request may take besides waiting for its
+// session's turn and running the code. It covers writing the uploads, stopping the processes
+// and reading their last output after a timeout (drainGrace), removing the session directory
+// and encoding the response.
+const stopAllowance = 10 * time.Second
+
+// MaxRequestDuration returns about the longest time that Handler takes for one request: the
+// queue timeout and the execute timeout, plus an allowance of 10 seconds for the work around
+// them. An http.Server that serves Handler needs a WriteTimeout longer than this plus the time
+// to read a request body and to send the response, or the response of a long execute is lost.
+func (s *Server) MaxRequestDuration() time.Duration {
+	return s.cfg.queueTimeout + s.cfg.execTimeout + stopAllowance
+}
 
 // Close kills the process group of every session, waits for the processes to exit and removes
 // the session directories. Requests after Close get 503. Close does not stop the http.Server

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tcikit/tci/internal/syncbuffer"
 )
 
 var sessionIDPattern = regexp.MustCompile(`^ses_[0-9A-Za-z]{22}$`)
@@ -567,5 +569,95 @@ func TestSessionDriverExitsWithoutItsServer(t *testing.T) {
 	}
 	if _, err := os.Stat(ran); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the code ran (%v), want the driver to exit before it", err)
+	}
+}
+
+func TestSessionBusyAfterQueueTimeout(t *testing.T) {
+	t.Parallel()
+	var log syncbuffer.Buffer
+	ts := startServer(t, WithQueueTimeout(300*time.Millisecond), WithExecTimeout(20*time.Second),
+		WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
+	dir := t.TempDir()
+	started, release, ran := filepath.Join(dir, "started"), filepath.Join(dir, "release"), filepath.Join(dir, "ran")
+	id, _ := ts.execute(t, "", "import os, time")
+
+	// The first execute runs until the test releases it, and the second one waits for its turn.
+	type result struct {
+		resp response
+		err  error
+	}
+	first := make(chan result, 1)
+	go func() {
+		code := fmt.Sprintf("open(%s, 'w').close()\n"+
+			"deadline = time.time() + 15\n"+
+			"while not os.path.exists(%s) and time.time() < deadline:\n"+
+			"    time.sleep(0.01)\n"+
+			"print('first')", pyString(started), pyString(release))
+		resp, err := ts.send(t, http.MethodPost, "/tci/execute", nil, executeBody(id, code))
+		first <- result{resp, err}
+	}()
+	waitFor(t, 10*time.Second, "the first execute to start", func() bool {
+		_, err := os.Stat(started)
+		return err == nil
+	})
+
+	begin := time.Now()
+	resp := ts.post(t, map[string]any{"code": "open(" + pyString(ran) + ", 'w').close()",
+		"language": "python", "session_id": id})
+	waited := time.Since(begin)
+	errs := decodeFailure(t, resp, http.StatusConflict)
+	if errs[0]["code"] != "session_busy" {
+		t.Errorf("code = %v, want session_busy", errs[0]["code"])
+	}
+	msg, _ := errs[0]["message"].(string)
+	if !strings.Contains(msg, "running another execute") || !strings.Contains(msg, id) {
+		t.Errorf("message = %q, want it to name the session and the running execute", msg)
+	}
+	if waited < 300*time.Millisecond {
+		t.Errorf("the busy response came after %s, want at least the queue timeout of 300ms", waited)
+	}
+	if !strings.Contains(log.String(), "session busy") {
+		t.Errorf("log = %q, want a record of the rejected execute", log.String())
+	}
+
+	if err := os.WriteFile(release, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := <-first
+	if done.err != nil {
+		t.Fatal(done.err)
+	}
+	if done.resp.status != http.StatusOK {
+		t.Fatalf("first execute: status %d, body %s", done.resp.status, done.resp.body)
+	}
+	_, outputs := decodeSuccess(t, done.resp.body)
+	wantOutputs(t, outputs, out{Type: "stdout", Text: "first\n"})
+	if _, err := os.Stat(ran); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the rejected execute's code ran (%v), want it not to run", err)
+	}
+	// The session stays usable.
+	_, outputs = ts.execute(t, id, "print('next')")
+	wantOutputs(t, outputs, out{Type: "stdout", Text: "next\n"})
+}
+
+func TestMaxRequestDuration(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		opts []Option
+		want time.Duration
+	}{
+		{"defaults", nil, 2*DefaultExecTimeout + stopAllowance},
+		{"execute timeout", []Option{WithExecTimeout(5 * time.Second)}, 10*time.Second + stopAllowance},
+		{"queue timeout first", []Option{WithQueueTimeout(time.Second), WithExecTimeout(5 * time.Second)},
+			6*time.Second + stopAllowance},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := startServer(t, tc.opts...)
+			if got := ts.srv.MaxRequestDuration(); got != tc.want {
+				t.Errorf("MaxRequestDuration = %s, want %s", got, tc.want)
+			}
+		})
 	}
 }
