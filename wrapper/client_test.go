@@ -520,9 +520,14 @@ func TestParseValidationMode(t *testing.T) {
 }
 
 func TestDefaultTimeoutCoversBusySession(t *testing.T) {
-	// An execute may wait its execute timeout for the session's turn and then run as long.
-	if limit := 2 * server.DefaultExecTimeout; DefaultTimeout <= limit {
-		t.Errorf("DefaultTimeout = %v, want more than %v", DefaultTimeout, limit)
+	reference, err := server.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reference.Close()
+	// An execute may wait for its session's turn and then run until the execute timeout.
+	if limit := reference.MaxRequestDuration(); DefaultTimeout <= limit {
+		t.Errorf("DefaultTimeout = %v, want more than the server's longest request, %v", DefaultTimeout, limit)
 	}
 }
 

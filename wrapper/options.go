@@ -25,12 +25,13 @@ const (
 // Defaults of the options.
 const (
 	// DefaultTimeout is the per-attempt timeout, 150 seconds. It covers connecting, waiting for
-	// the response and reading its body. One execute on the reference server can take twice
-	// its execute timeout (60 seconds by default): the execute first waits up to that long for
-	// its session's turn, after which the server responds 409 session_busy, and then runs up to
-	// that long. The 30 seconds left over cover the transfer, so that code which runs too long
-	// ends with the server's TimeoutError output instead of a client timeout. The official
-	// TypeScript SDK (together-ai 0.52.0) times out after 60 seconds instead.
+	// the response and reading its body. One execute on the reference server with its default
+	// timeouts takes up to 130 seconds ((*server.Server).MaxRequestDuration): it waits up to 60
+	// seconds for its session's turn, after which the server responds 409 session_busy, runs
+	// up to 60 seconds, and the server allows 10 seconds for the work around both. The 20
+	// seconds left over cover the transfer, so that code which runs too long ends with the
+	// server's TimeoutError output instead of a client timeout. The official TypeScript SDK
+	// (together-ai 0.52.0) times out after 60 seconds instead.
 	DefaultTimeout = 150 * time.Second
 	// DefaultMaxResponseBytes caps the body of a 2xx response at 48 MiB. An execute response
 	// of the reference server is at most its output limit, 32 MiB by default, plus 1 KiB

@@ -161,7 +161,7 @@ func startLocalServer(python string) (*localServer, error) {
 	}
 	l := &localServer{
 		reference: reference,
-		http:      newHTTPServer(reference.Handler(), server.DefaultExecTimeout),
+		http:      newHTTPServer(reference),
 		served:    make(chan struct{}),
 		url:       "http://" + listener.Addr().String() + server.BasePath,
 		token:     token,
@@ -185,12 +185,12 @@ func (l *localServer) close() {
 // the longest request, an execute that waits for its session's turn and then runs until the
 // server stops it, so that such an execute still gets its response with the TimeoutError
 // output.
-func newHTTPServer(handler http.Handler, execTimeout time.Duration) *http.Server {
+func newHTTPServer(reference *server.Server) *http.Server {
 	return &http.Server{
-		Handler:           handler,
+		Handler:           reference.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
-		WriteTimeout:      maxRequestDuration(execTimeout) + writeTimeoutMargin,
+		WriteTimeout:      reference.MaxRequestDuration() + writeTimeoutMargin,
 		IdleTimeout:       2 * time.Minute,
 	}
 }

@@ -13,11 +13,13 @@ import (
 	"github.com/tcikit/tci/contract/proxy"
 	"github.com/tcikit/tci/internal/keyguard"
 	"github.com/tcikit/tci/server"
+	"github.com/tcikit/tci/wrapper"
 )
 
-// proxyShutdownGrace is how long a stopping proxy waits for requests in flight. It covers the
-// longest request to a reference server with the default execute timeout.
-var proxyShutdownGrace = maxRequestDuration(server.DefaultExecTimeout) + shutdownMargin
+// proxyShutdownGrace is how long a stopping proxy waits for requests in flight: as long as a
+// client with the wrapper's default timeout waits for a response, which covers the longest
+// request to a reference server with its default timeouts.
+const proxyShutdownGrace = wrapper.DefaultTimeout + shutdownMargin
 
 // proxyFlags are the flags of "tci proxy".
 type proxyFlags struct {

@@ -25,20 +25,13 @@ type serveFlags struct {
 }
 
 // shutdownMargin is how long a stopping server waits for running requests beyond
-// maxRequestDuration, which the server itself ends them by.
+// (*server.Server).MaxRequestDuration, by which the server itself ends them.
 const shutdownMargin = 5 * time.Second
 
-// writeTimeoutMargin is how much longer than maxRequestDuration the http.Server of the
-// reference server lets a response take, for reading the request and writing the response.
+// writeTimeoutMargin is how much longer than (*server.Server).MaxRequestDuration the
+// http.Server of the reference server lets a request take, for reading the request and
+// writing the response.
 const writeTimeoutMargin = time.Minute
-
-// maxRequestDuration returns the longest time one request to the reference server takes with
-// the execute timeout execTimeout. An execute waits for its session's turn for at most
-// execTimeout, after which the server responds 409 session_busy, and then runs for at most
-// execTimeout, so the request takes up to twice execTimeout, as wrapper.DefaultTimeout
-// explains.
-// TODO: call the server's own helper for this bound once package server exports one.
-func maxRequestDuration(execTimeout time.Duration) time.Duration { return 2 * execTimeout }
 
 func runServe(c *cli, args []string) error {
 	f := serveFlags{
@@ -90,7 +83,7 @@ func runServe(c *cli, args []string) error {
 		return failedError(fmt.Errorf("listen on %s: %w", f.addr, err))
 	}
 
-	httpServer := newHTTPServer(reference.Handler(), time.Duration(f.execTimeout))
+	httpServer := newHTTPServer(reference)
 	served := make(chan error, 1)
 	go func() { served <- httpServer.Serve(listener) }()
 	baseURL := "http://" + dialAddress(listener.Addr()) + server.BasePath
@@ -102,7 +95,7 @@ func runServe(c *cli, args []string) error {
 	case err := <-served:
 		return failedError(fmt.Errorf("serve on %s: %w", listener.Addr(), err))
 	}
-	grace := maxRequestDuration(time.Duration(f.execTimeout)) + shutdownMargin
+	grace := reference.MaxRequestDuration() + shutdownMargin
 	return stopServer(logger, httpServer, reference, grace)
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net"
-	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -266,19 +265,31 @@ func TestServeWarnsAboutShortToken(t *testing.T) {
 
 func TestServeWriteTimeoutCoversBusySession(t *testing.T) {
 	for _, execTimeout := range []time.Duration{time.Second, server.DefaultExecTimeout, 10 * time.Minute} {
-		got := newHTTPServer(http.NotFoundHandler(), execTimeout).WriteTimeout
+		reference, err := server.New(server.WithExecTimeout(execTimeout))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer reference.Close()
 		// An execute may wait execTimeout for its session's turn, then run execTimeout.
-		if got <= 2*execTimeout {
+		if got := newHTTPServer(reference).WriteTimeout; got <= 2*execTimeout {
 			t.Errorf("exec timeout %v: WriteTimeout = %v, want more than %v", execTimeout, got, 2*execTimeout)
 		}
 	}
 }
 
-func TestDefaultTimeoutIsWrapperDefault(t *testing.T) {
+func TestDefaultTimeoutsCoverLongestRequest(t *testing.T) {
 	if got := defaultGlobalFlags().timeout; got != wrapper.DefaultTimeout {
 		t.Errorf("default --timeout = %v, want the wrapper's %v", got, wrapper.DefaultTimeout)
 	}
-	if limit := maxRequestDuration(server.DefaultExecTimeout); defaultTimeout <= limit {
+	reference, err := server.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reference.Close()
+	if limit := reference.MaxRequestDuration(); defaultTimeout <= limit {
 		t.Errorf("default --timeout = %v, want more than the longest request, %v", defaultTimeout, limit)
+	}
+	if limit := reference.MaxRequestDuration(); proxyShutdownGrace <= limit {
+		t.Errorf("proxy grace = %v, want more than the longest request, %v", proxyShutdownGrace, limit)
 	}
 }

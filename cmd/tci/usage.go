@@ -50,8 +50,9 @@ Exit status as for exec.`,
 		description: `Runs the reference server, which executes code in local Python processes, and prints the
 base URL for clients on stdout, as TOGETHER_BASE_URL=http://HOST:PORT/v1. Logs go to
 stderr. SIGINT or SIGTERM stops it: running requests finish first, then every session is
-killed. The wait is at most twice the execute timeout, because an execute may wait up to the
-execute timeout for its session's turn and then run as long. A second signal stops it at once.
+killed. The wait is about twice the execute timeout at most, because an execute may wait up to
+the execute timeout for its session's turn, after which it gets 409 session_busy, and then run
+as long. A second signal stops it at once.
 
 The token comes from --token or TCI_SERVER_TOKEN; clients send it as their API key. A
 server without a token must listen on a loopback address, because anyone who can reach it
