@@ -8,22 +8,38 @@
 //
 // # Usage
 //
-//	srv, err := server.New(server.WithToken(os.Getenv("TCI_TOKEN")))
-//	if err != nil {
-//		log.Fatal(err)
+//	func serve() error {
+//		srv, err := server.New(server.WithToken(os.Getenv("TCI_TOKEN")))
+//		if err != nil {
+//			return err
+//		}
+//		defer srv.Close()
+//		hs := &http.Server{
+//			Addr:              "127.0.0.1:8080",
+//			Handler:           srv.Handler(),
+//			ReadHeaderTimeout: 10 * time.Second,
+//			WriteTimeout:      srv.MaxRequestDuration() + time.Minute,
+//		}
+//		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+//		defer stop()
+//		shutdown := make(chan error, 1)
+//		go func() {
+//			<-ctx.Done()
+//			shutdown <- hs.Shutdown(context.Background())
+//		}()
+//		if err := hs.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+//			return err
+//		}
+//		return <-shutdown
 //	}
-//	defer srv.Close()
-//	hs := &http.Server{
-//		Addr:              "127.0.0.1:8080",
-//		Handler:           srv.Handler(),
-//		ReadHeaderTimeout: 10 * time.Second,
-//	}
-//	log.Fatal(hs.ListenAndServe())
 //
 // Clients then use http://127.0.0.1:8080/v1 as base URL. The official SDKs read it from
-// TOGETHER_BASE_URL and the token from TOGETHER_API_KEY. Leave WriteTimeout unset or longer than
-// MaxRequestDuration, or the responses of long executes are cut off. Shut the http.Server down
-// before calling Close, which kills every session.
+// TOGETHER_BASE_URL and the token from TOGETHER_API_KEY. The write timeout leaves a minute
+// beyond MaxRequestDuration to read the request body and send the response. A shorter one cuts
+// off the responses of long executes. On SIGINT or SIGTERM, serve lets the running requests
+// finish and returns, and the deferred Close kills every session and removes the server's
+// directory. serve returns errors instead of calling log.Fatal, because log.Fatal and os.Exit
+// skip deferred calls, so main can call log.Fatal once serve has returned.
 //
 // # Sessions
 //
@@ -103,8 +119,9 @@
 // A server that dies without Close, for example through SIGKILL, takes its sessions with it.
 // Each session's process kills its process group when it reads the end of its command pipe,
 // before it runs a command whose server has died, and otherwise within about a second, also
-// when the server dies while the session starts. The session directories stay behind (see
-// WithWorkDir).
+// when the server dies while the session starts. Its directories stay behind: the temporary
+// directory is removed by the next New on the machine (see New), and session directories
+// in a WithWorkDir directory are left to the caller.
 //
 // The official TypeScript SDK (together-ai 0.52.0) times out after 60 seconds by default, as
 // long as the default execute timeout, and then retries the request, which runs the code again.

@@ -10,7 +10,9 @@ import (
 	"github.com/tcikit/tci/server"
 )
 
-// Example starts the server on a loopback port and runs code with the generated client.
+// Example starts the server on a loopback port and runs code with the generated client. Once
+// Close is deferred, errors are printed rather than passed to log.Fatal, which would skip
+// Close and leave the server's directory behind.
 func Example() {
 	srv, err := server.New()
 	if err != nil {
@@ -22,20 +24,24 @@ func Example() {
 
 	client, err := generated.NewClientWithResponses(hs.URL + server.BasePath)
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	resp, err := client.ExecuteCodeWithResponse(context.Background(), generated.ExecuteRequest{
 		Code: "print(6 * 7)",
 	})
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	if resp.JSON200 == nil {
-		log.Fatalf("execute: status %d: %s", resp.StatusCode(), resp.Body)
+		fmt.Printf("execute: status %d: %s\n", resp.StatusCode(), resp.Body)
+		return
 	}
 	result, err := resp.JSON200.AsSuccessfulExecution()
 	if err != nil {
-		log.Fatal(err)
+		fmt.Println(err)
+		return
 	}
 	for _, output := range result.Data.Outputs {
 		if stream, err := output.AsStreamOutput(); err == nil {

@@ -164,9 +164,10 @@ func WithMaxSessions(n int) Option {
 }
 
 // WithWorkDir sets an existing directory in which the server creates one directory per
-// session and the shared matplotlib cache. The server removes what it created there when
-// sessions end, and leaves the directory itself. By default the server creates a temporary
-// directory and removes it on Close.
+// session, named ses_*, and the shared matplotlib cache. The server removes what it created
+// there when sessions end, and leaves the directory itself. A server that dies without Close
+// leaves its session directories, which nothing removes later. By default the server creates
+// a temporary directory and removes it on Close (see New).
 func WithWorkDir(dir string) Option {
 	return func(c *config) error {
 		if dir == "" {

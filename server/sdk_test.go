@@ -58,7 +58,7 @@ func TestOfficialTypeScriptSDK(t *testing.T) {
 	node := requireSDK(t, dir)
 
 	const token = "sdk-test-token"
-	srv, err := New(WithToken(token))
+	srv, err := New(WithToken(token), WithWorkDir(t.TempDir()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,8 +26,9 @@ type Server struct {
 	validator *validate.Validator
 	store     *sessionStore
 	handler   http.Handler
-	root      string // directory of the session directories
-	ownsRoot  bool   // whether Close removes root
+	root      string   // directory of the session directories
+	ownsRoot  bool     // whether Close removes root
+	rootLock  *os.File // lock file of an owned root, held until Close; nil without flock
 
 	closeOnce sync.Once
 	closeErr  error
@@ -35,6 +36,12 @@ type Server struct {
 
 // New checks the options and the Python interpreter and returns a Server with no sessions.
 // Sessions start with the first execute that has no session_id.
+//
+// Without WithWorkDir, New creates a temporary directory named tci-server-* and holds a flock
+// on a lock file in it until Close. It first removes the tci-server-* directories of this
+// user that servers left behind when they died without Close: those whose lock file exists and
+// is not locked, since the kernel releases the lock of a process that exits. Directories
+// without a lock file are kept, as are all directories on systems without flock.
 func New(opts ...Option) (*Server, error) {
 	if !processSupported {
 		return nil, errors.New("server: sessions need a Unix system (process groups and inherited pipes)")
@@ -59,7 +66,11 @@ func New(opts ...Option) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
-	root, ownsRoot, err := prepareRoot(cfg.workDir)
+	ownsRoot := cfg.workDir == ""
+	if ownsRoot {
+		removeStaleRoots(os.TempDir(), cfg.logger)
+	}
+	root, rootLock, err := prepareRoot(cfg.workDir)
 	if err != nil {
 		return nil, fmt.Errorf("server: %w", err)
 	}
@@ -70,6 +81,7 @@ func New(opts ...Option) (*Server, error) {
 		validator: validator,
 		root:      root,
 		ownsRoot:  ownsRoot,
+		rootLock:  rootLock,
 	}
 	s.store = newSessionStore(&s.cfg, python, root)
 	s.handler = s.buildHandler()
@@ -109,38 +121,11 @@ func (s *Server) Close() error {
 		if err := removeDir(dir); err != nil {
 			s.closeErr = fmt.Errorf("server: %w", err)
 		}
+		// The lock goes last, so that no other server removes the directory while this one
+		// still uses it.
+		closeLock(s.rootLock)
 	})
 	return s.closeErr
-}
-
-// prepareRoot returns the directory for session directories: dir when given, which must exist,
-// or else a new temporary directory that the server owns.
-func prepareRoot(dir string) (root string, owned bool, err error) {
-	if dir == "" {
-		root, err = os.MkdirTemp("", "tci-server-")
-		if err != nil {
-			return "", false, fmt.Errorf("create work directory: %w", err)
-		}
-		owned = true
-	} else {
-		info, err := os.Stat(dir)
-		if err != nil {
-			return "", false, fmt.Errorf("work directory %q: %w; create it first", dir, err)
-		}
-		if !info.IsDir() {
-			return "", false, fmt.Errorf("work directory %q is not a directory", dir)
-		}
-		if root, err = filepath.Abs(dir); err != nil {
-			return "", false, fmt.Errorf("work directory %q: %w", dir, err)
-		}
-	}
-	if err := os.MkdirAll(filepath.Join(root, mplConfigDir), 0o700); err != nil {
-		if owned {
-			removeDir(root)
-		}
-		return "", false, fmt.Errorf("create matplotlib directory: %w", err)
-	}
-	return root, owned, nil
 }
 
 // probeScript prints the interpreter's real executable and its version.

@@ -33,14 +33,15 @@ type testServer struct {
 var resolvedPython = sync.OnceValues(func() (string, error) { return resolvePython(testPython()) })
 
 // startServer starts a Server with opts on a loopback port and closes both when the test ends.
-// The server runs the test interpreter unless opts choose another.
+// The server runs the test interpreter in a directory of the test, unless opts choose others,
+// so that even a test that stops without Close leaves no directory behind.
 func startServer(t testing.TB, opts ...Option) *testServer {
 	t.Helper()
 	python, err := resolvedPython()
 	if err != nil {
 		t.Fatalf("resolve the test interpreter: %v", err)
 	}
-	srv, err := New(append([]Option{WithPython(python)}, opts...)...)
+	srv, err := New(append([]Option{WithPython(python), WithWorkDir(t.TempDir())}, opts...)...)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
