@@ -119,9 +119,9 @@
 // A server that dies without Close, for example through SIGKILL, takes its sessions with it.
 // Each session's process kills its process group when it reads the end of its command pipe,
 // before it runs a command whose server has died, and otherwise within about a second, also
-// when the server dies while the session starts. Its directories stay behind: the temporary
-// directory is removed by the next New on the machine (see New), and session directories
-// in a WithWorkDir directory are left to the caller.
+// when the server dies while the session starts. The server's directories stay behind. The
+// next New of the same user without WithWorkDir removes the temporary directory (see New),
+// and session directories in a WithWorkDir directory are left to the caller.
 //
 // The official TypeScript SDK (together-ai 0.52.0) times out after 60 seconds by default, as
 // long as the default execute timeout, and then retries the request, which runs the code again.
@@ -172,6 +172,7 @@
 // processes run as the server's user with its file system and network access and without
 // memory or CPU limits, so serve only code you would run yourself, and bind to loopback or put
 // a sandbox around the server. A process that leaves the session's process group, for example
-// through setsid, survives a timeout and Close. Sessions need a Unix system and Python 3.8 or
-// newer. Top-level await and IPython features such as magics and display() are not available.
+// through setsid, survives a timeout, Close and the death of the server. Sessions need a Unix
+// system and Python 3.8 or newer. Top-level await and IPython features such as magics and
+// display() are not available.
 package server
