@@ -136,6 +136,10 @@ const exampleRequest = `{"code": "print(1)", "language": "python"}`
 // spec gives python as the default but also lists language as required, so a validator would
 // reject a body that leaves it out. Any other body is returned unchanged for the validator to
 // judge.
+//
+// The member is inserted into the original bytes rather than by encoding the object again,
+// which would drop repeated members and hide them from the validator: the request decoder keeps
+// the last of them, so a body could pass validation with one "code" and run another.
 func withDefaultLanguage(body []byte) []byte {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
@@ -144,12 +148,15 @@ func withDefaultLanguage(body []byte) []byte {
 	if _, ok := fields["language"]; ok {
 		return body
 	}
-	fields["language"] = json.RawMessage(`"python"`)
-	filled, err := json.Marshal(fields)
-	if err != nil {
-		return body
+	open := bytes.IndexByte(body, '{')
+	member := `"language":"python"`
+	if len(fields) > 0 {
+		member += ","
 	}
-	return filled
+	filled := make([]byte, 0, len(body)+len(member))
+	filled = append(filled, body[:open+1]...)
+	filled = append(filled, member...)
+	return append(filled, body[open+1:]...)
 }
 
 // invalidRequest turns a validation error into a 400 with one error per violation.

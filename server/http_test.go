@@ -88,6 +88,8 @@ func TestRequestValidation(t *testing.T) {
 		{"bad language", `{"code": "1", "language": "ruby"}`, []string{"/language"}},
 		{"two violations", `{"code": 1, "language": "ruby"}`, []string{"/code", "/language"}},
 		{"not json", `{"code": `, nil},
+		{"repeated code without language", `{"code": "print(1)", "code": "print(2)"}`, []string{""}},
+		{"case-folded code without language", `{"code": "print(1)", "Code": "print(2)"}`, []string{""}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -141,6 +143,16 @@ func TestMissingLanguageMeansPython(t *testing.T) {
 	}
 	_, outputs := decodeSuccess(t, resp.body)
 	wantOutputs(t, outputs, out{Type: "stdout", Text: "default\n"})
+}
+
+func TestMissingLanguageEmptyObject(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t)
+	resp := ts.do(t, http.MethodPost, "/tci/execute", nil, []byte(` { } `))
+	errs := decodeFailure(t, resp, http.StatusBadRequest)
+	if len(errs) != 2 || !strings.Contains(errs[1]["message"].(string), `missing required property "code"`) {
+		t.Errorf("errors = %v, want one violation for the missing code", errs)
+	}
 }
 
 func TestEmptyBody(t *testing.T) {
