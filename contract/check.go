@@ -166,29 +166,13 @@ func Check(ctx context.Context, baseURL string, options ...CheckOption) (*CheckR
 // information replaced, so that no password reaches a message.
 func parseBaseURL(raw string) (*url.URL, error) {
 	const hint = "use the server's API root, such as http://127.0.0.1:8787/v1"
-	safe := keyguard.RedactURL(raw)
-	u, err := url.Parse(raw)
-	if err != nil {
-		// The message of a *url.Error repeats the raw URL.
-		var urlErr *url.Error
-		if errors.As(err, &urlErr) {
-			err = urlErr.Err
+	u, problem := keyguard.ParseServerURL(raw)
+	if problem != nil {
+		reason := problem.Reason
+		if problem.UserInfo {
+			reason += "; give the server's token as the API key instead"
 		}
-		return nil, fmt.Errorf("invalid base URL %q: %v; %s", safe, err, hint)
-	}
-	var problem string
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		problem = "scheme must be http or https"
-	case u.Host == "":
-		problem = "missing host"
-	case u.User != nil:
-		problem = "it contains user information; give the server's token as the API key instead"
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		problem = "it must not have a query or fragment"
-	}
-	if problem != "" {
-		return nil, fmt.Errorf("invalid base URL %q: %s; %s", safe, problem, hint)
+		return nil, fmt.Errorf("invalid base URL %q: %s; %s", problem.SafeURL, reason, hint)
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = strings.TrimRight(u.RawPath, "/")

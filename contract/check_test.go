@@ -470,7 +470,7 @@ func TestCheckRejectsBadInput(t *testing.T) {
 	}{
 		{"relative base URL", "localhost/v1", nil, "scheme must be http or https"},
 		{"no host", "http:///v1", nil, "missing host"},
-		{"query", "http://127.0.0.1:8787/v1?debug=1", nil, "must not have a query"},
+		{"query", "http://127.0.0.1:8787/v1?debug=1", nil, "it has a query or fragment"},
 		{"user information", "http://user:hunter2@127.0.0.1:8787/v1", nil,
 			`invalid base URL "http://xxxxx@127.0.0.1:8787/v1": it contains user information`},
 		{"unparsable with password", "http://user:hunter2@[::1/v1", nil,

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tcikit/tci/internal/keyguard"
 )
 
 // Environment variables that New reads when the matching option is not given.
@@ -175,46 +177,18 @@ const baseURLHint = "use an absolute http or https URL, such as http://127.0.0.1
 // parseBaseURL parses a base URL and returns it without a trailing slash, or an *OptionError
 // for option, the option or variable that held rawURL. No error shows the URL's password.
 func parseBaseURL(rawURL, option string) (*url.URL, error) {
-	u, err := url.Parse(strings.TrimSpace(rawURL))
-	if err != nil {
-		// The message of a *url.Error repeats the URL with any password in it.
-		var urlErr *url.Error
-		if errors.As(err, &urlErr) {
-			err = urlErr.Err
+	u, problem := keyguard.ParseServerURL(strings.TrimSpace(rawURL))
+	if problem != nil {
+		reason := problem.Reason
+		if problem.UserInfo {
+			reason += ", which must go in the API key instead"
 		}
-		safeURL := hideUserinfo(rawURL)
-		return nil, &OptionError{Option: option, Value: safeURL,
-			Err: fmt.Errorf("invalid base URL %s: %v: %s", quoteShort(safeURL), err, baseURLHint)}
-	}
-	safeURL := u.Redacted() // the password replaced
-	var problem string
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		problem = "the scheme must be http or https"
-	case u.Host == "":
-		problem = "missing host"
-	case u.User != nil:
-		problem = "it contains credentials, which must go in the API key instead"
-	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		problem = "it has a query or fragment"
-	}
-	if problem != "" {
-		return nil, &OptionError{Option: option, Value: safeURL,
-			Err: fmt.Errorf("invalid base URL %s: %s: %s", quoteShort(safeURL), problem, baseURLHint)}
+		return nil, &OptionError{Option: option, Value: problem.SafeURL,
+			Err: fmt.Errorf("invalid base URL %s: %s: %s", quoteShort(problem.SafeURL), reason, baseURLHint)}
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = strings.TrimRight(u.RawPath, "/")
 	return u, nil
-}
-
-// hideUserinfo replaces what lies between "://" and "@" in a URL that did not parse.
-func hideUserinfo(rawURL string) string {
-	scheme := strings.Index(rawURL, "://")
-	at := strings.LastIndex(rawURL, "@")
-	if scheme < 0 || at < scheme {
-		return rawURL
-	}
-	return rawURL[:scheme+3] + "xxxxx" + rawURL[at:]
 }
 
 // WithHTTPClient sets the HTTP client that sends requests, for its Transport, Jar or

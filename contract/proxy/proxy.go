@@ -161,30 +161,13 @@ func New(upstream string, options ...Option) (*Proxy, error) {
 // replaced, so that no password reaches a message.
 func parseUpstream(raw string) (*url.URL, error) {
 	const hint = "use the server's address, such as http://127.0.0.1:8787"
-	safe := keyguard.RedactURL(raw)
-	u, err := url.Parse(raw)
-	if err != nil {
-		// The message of a *url.Error repeats the raw URL.
-		var urlErr *url.Error
-		if errors.As(err, &urlErr) {
-			err = urlErr.Err
+	u, problem := keyguard.ParseServerURL(raw)
+	if problem != nil {
+		reason := problem.Reason
+		if problem.UserInfo {
+			reason += ", which the proxy does not send; clients send their own Authorization header"
 		}
-		return nil, fmt.Errorf("invalid upstream URL %q: %v; %s", safe, err, hint)
-	}
-	var problem string
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		problem = "scheme must be http or https"
-	case u.Host == "":
-		problem = "missing host"
-	case u.User != nil:
-		problem = "it contains user information, which the proxy does not send; clients send their " +
-			"own Authorization header"
-	case u.RawQuery != "" || u.Fragment != "":
-		problem = "it must not have a query or fragment"
-	}
-	if problem != "" {
-		return nil, fmt.Errorf("invalid upstream URL %q: %s; %s", safe, problem, hint)
+		return nil, fmt.Errorf("invalid upstream URL %q: %s; %s", problem.SafeURL, reason, hint)
 	}
 	return u, nil
 }

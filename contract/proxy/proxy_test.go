@@ -533,7 +533,7 @@ func TestNewRejectsBadInput(t *testing.T) {
 		{"unparsable upstream", "127.0.0.1:8787", nil, `invalid upstream URL "127.0.0.1:8787"`},
 		{"ftp upstream", "ftp://127.0.0.1:8787", nil, "scheme must be http or https"},
 		{"no host", "http:///v1", nil, "missing host"},
-		{"query", "http://127.0.0.1:8787/?x=1", nil, "must not have a query"},
+		{"query", "http://127.0.0.1:8787/?x=1", nil, "it has a query or fragment"},
 		{"user information", "http://user:hunter2@127.0.0.1:8787", nil,
 			`invalid upstream URL "http://xxxxx@127.0.0.1:8787": it contains user information`},
 		{"unparsable with password", "http://user:hunter2@[::1", nil, `invalid upstream URL "http://xxxxx@[::1"`},

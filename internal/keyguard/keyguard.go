@@ -102,3 +102,40 @@ func RedactURL(rawURL string) string {
 	}
 	return rawURL[:scheme+3] + "xxxxx" + rawURL[at:]
 }
+
+// URLProblem says why ParseServerURL rejected a URL.
+type URLProblem struct {
+	// SafeURL is the URL as given, with any user information replaced by RedactURL.
+	SafeURL string
+	// Reason is a phrase such as "the scheme must be http or https".
+	Reason string
+	// UserInfo is set when the URL carries user information, which may be a password or token.
+	UserInfo bool
+}
+
+// ParseServerURL parses rawURL as the address of a server: an absolute http or https URL with a
+// host and without user information, query or fragment. The problem it returns quotes the URL
+// only through RedactURL, so that a password in the URL cannot reach a message.
+func ParseServerURL(rawURL string) (*url.URL, *URLProblem) {
+	safe := RedactURL(rawURL)
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// The message of a *url.Error repeats the raw URL.
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err
+		}
+		return nil, &URLProblem{SafeURL: safe, Reason: err.Error()}
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, &URLProblem{SafeURL: safe, Reason: "the scheme must be http or https"}
+	case u.Host == "":
+		return nil, &URLProblem{SafeURL: safe, Reason: "missing host"}
+	case u.User != nil:
+		return nil, &URLProblem{SafeURL: safe, Reason: "it contains user information", UserInfo: true}
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return nil, &URLProblem{SafeURL: safe, Reason: "it has a query or fragment"}
+	}
+	return u, nil
+}

@@ -120,3 +120,48 @@ func TestRedactURL(t *testing.T) {
 		}
 	}
 }
+
+func TestParseServerURL(t *testing.T) {
+	tests := []struct {
+		raw      string
+		reason   string // "" when the URL is accepted
+		safe     string
+		userInfo bool
+	}{
+		{raw: "http://127.0.0.1:8080/v1"},
+		{raw: "https://example.com"},
+		{raw: "ftp://example.com", reason: "the scheme must be http or https", safe: "ftp://example.com"},
+		{raw: "example.com/v1", reason: "the scheme must be http or https", safe: "example.com/v1"},
+		{raw: "http://", reason: "missing host", safe: "http://"},
+		{raw: "http://u:hunter2@example.com", reason: "it contains user information",
+			safe: "http://xxxxx@example.com", userInfo: true},
+		{raw: "http://example.com/?a=b", reason: "it has a query or fragment", safe: "http://example.com/?a=b"},
+		{raw: "http://example.com/#top", reason: "it has a query or fragment", safe: "http://example.com/#top"},
+		{raw: "http://u:hunter2@exa mple.com", reason: "invalid character", safe: "http://xxxxx@exa mple.com"},
+	}
+	for _, tt := range tests {
+		u, problem := ParseServerURL(tt.raw)
+		if tt.reason == "" {
+			if problem != nil || u == nil {
+				t.Errorf("ParseServerURL(%q) = %v, %+v; want it accepted", tt.raw, u, problem)
+			}
+			continue
+		}
+		if problem == nil {
+			t.Errorf("ParseServerURL(%q) accepted it, want %q", tt.raw, tt.reason)
+			continue
+		}
+		if !strings.Contains(problem.Reason, tt.reason) {
+			t.Errorf("ParseServerURL(%q) reason = %q, want it to contain %q", tt.raw, problem.Reason, tt.reason)
+		}
+		if problem.SafeURL != tt.safe {
+			t.Errorf("ParseServerURL(%q) SafeURL = %q, want %q", tt.raw, problem.SafeURL, tt.safe)
+		}
+		if problem.UserInfo != tt.userInfo {
+			t.Errorf("ParseServerURL(%q) UserInfo = %v, want %v", tt.raw, problem.UserInfo, tt.userInfo)
+		}
+		if strings.Contains(problem.Reason+problem.SafeURL, "hunter2") {
+			t.Errorf("ParseServerURL(%q) leaks the password", tt.raw)
+		}
+	}
+}
