@@ -137,9 +137,9 @@ const exampleRequest = `{"code": "print(1)", "language": "python"}`
 // reject a body that leaves it out. Any other body is returned unchanged for the validator to
 // judge.
 //
-// The member is inserted into the original bytes rather than by encoding the object again,
-// which would drop repeated members and hide them from the validator: the request decoder keeps
-// the last of them, so a body could pass validation with one "code" and run another.
+// The member is inserted into the original bytes. Encoding the object again would drop repeated
+// members before the validator sees them, and the request decoder keeps the last of them, so a
+// body could pass validation with one "code" and run another.
 func withDefaultLanguage(body []byte) []byte {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {

@@ -23,7 +23,7 @@ func (v Violation) String() string {
 	return pointer + ": " + v.Reason
 }
 
-// Direction tells whether a request or a response was judged.
+// Direction is the kind of message that was judged: a request or a response.
 type Direction string
 
 // The directions of a message.

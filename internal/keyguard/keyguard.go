@@ -103,7 +103,7 @@ func RedactURL(rawURL string) string {
 	return rawURL[:scheme+3] + "xxxxx" + rawURL[at:]
 }
 
-// URLProblem says why ParseServerURL rejected a URL.
+// URLProblem is the reason ParseServerURL rejected a URL.
 type URLProblem struct {
 	// SafeURL is the URL as given, with any user information replaced by RedactURL.
 	SafeURL string

@@ -5,8 +5,8 @@
 // rejects: "t" and "z" in lower case (allowed by the note in section 5.6) and a leap second
 // (second 60, section 5.7). It rejects what the grammar does not allow, such as a single-digit
 // hour, a comma before the fraction or a missing offset, and days that the month does not have.
-// Following section 5.7, second 60 is accepted only in the last minute of a month in UTC, where
-// leap seconds are inserted; with an offset, that minute is shifted accordingly.
+// Section 5.7 inserts leap seconds only in the last minute of a month in UTC, so second 60 is
+// accepted only there, shifted by the offset of the value.
 package rfc3339
 
 import "time"
