@@ -321,11 +321,7 @@ func TestExecuteProcessExitEndsSession(t *testing.T) {
 	if outputs[1].Type != "error" || !strings.Contains(outputs[1].Text, "exit status 3") {
 		t.Errorf("output 1 = %v, want an error naming exit status 3", outputs[1])
 	}
-	resp := ts.post(t, map[string]any{"code": "1", "language": "python", "session_id": id})
-	errs := decodeFailure(t, resp, 404)
-	if msg := errs[0]["message"].(string); !strings.Contains(msg, "exit status 3") {
-		t.Errorf("message = %q, want the exit status", msg)
-	}
+	wantSessionEnded(t, ts, id, "exit status 3")
 }
 
 func TestExecuteOutputLimit(t *testing.T) {

@@ -229,6 +229,17 @@ type failure struct {
 }
 
 // decodeFailure checks that resp has status and the failure shape and returns its errors.
+// wantSessionEnded checks that an execute in session id gets 404 with a message that contains
+// reason, such as the exit status or the expiry that ended the session.
+func wantSessionEnded(t *testing.T, ts *testServer, id, reason string) {
+	t.Helper()
+	resp := ts.post(t, map[string]any{"code": "1", "language": "python", "session_id": id})
+	errs := decodeFailure(t, resp, http.StatusNotFound)
+	if msg := errs[0]["message"].(string); !strings.Contains(msg, reason) {
+		t.Errorf("message = %q, want it to contain %q", msg, reason)
+	}
+}
+
 func decodeFailure(t testing.TB, resp response, status int) []map[string]any {
 	t.Helper()
 	if resp.status != status {

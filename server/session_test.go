@@ -123,11 +123,7 @@ func TestSessionExpiry(t *testing.T) {
 	waitFor(t, 5*time.Second, "the expired session's process to exit", func() bool {
 		return processGone(t, pid)
 	})
-	resp := ts.post(t, map[string]any{"code": "1", "language": "python", "session_id": id})
-	errs := decodeFailure(t, resp, http.StatusNotFound)
-	if msg := errs[0]["message"].(string); !strings.Contains(msg, "expired after 500ms") {
-		t.Errorf("message = %q, want the expiry reason", msg)
-	}
+	wantSessionEnded(t, ts, id, "expired after 500ms")
 }
 
 func TestExecuteTimeoutKillsProcessGroup(t *testing.T) {
@@ -159,11 +155,7 @@ func TestExecuteTimeoutKillsProcessGroup(t *testing.T) {
 	if sessions := ts.listSessions(t); len(sessions) != 0 {
 		t.Errorf("sessions after the timeout = %v, want none", sessions)
 	}
-	resp := ts.post(t, map[string]any{"code": "1", "language": "python", "session_id": id})
-	errs := decodeFailure(t, resp, http.StatusNotFound)
-	if msg := errs[0]["message"].(string); !strings.Contains(msg, "timed out after 2s") {
-		t.Errorf("message = %q, want the timeout as reason", msg)
-	}
+	wantSessionEnded(t, ts, id, "timed out after 2s")
 }
 
 func TestSessionSerializesExecutes(t *testing.T) {
@@ -373,11 +365,7 @@ func TestSessionEndsWhenProcessExitsIdle(t *testing.T) {
 	waitFor(t, 10*time.Second, "the session to end", func() bool {
 		return len(ts.listSessions(t)) == 0
 	})
-	resp := ts.post(t, map[string]any{"code": "1", "language": "python", "session_id": id})
-	errs := decodeFailure(t, resp, http.StatusNotFound)
-	if msg := errs[0]["message"].(string); !strings.Contains(msg, "exit status 5") {
-		t.Errorf("message = %q, want the exit status", msg)
-	}
+	wantSessionEnded(t, ts, id, "exit status 5")
 }
 
 func TestSessionHasNoControllingTerminal(t *testing.T) {
@@ -414,11 +402,7 @@ func TestSessionEndsWhenProcessExitsWhileHeld(t *testing.T) {
 	if sessions := ts.listSessions(t); len(sessions) != 0 {
 		t.Errorf("sessions = %v, want none: the process of the only session has exited", sessions)
 	}
-	resp := ts.post(t, map[string]any{"code": "1", "language": "python", "session_id": id})
-	errs := decodeFailure(t, resp, http.StatusNotFound)
-	if msg := errs[0]["message"].(string); !strings.Contains(msg, "signal: killed") {
-		t.Errorf("message = %q, want the exit status", msg)
-	}
+	wantSessionEnded(t, ts, id, "signal: killed")
 }
 
 func TestSessionClosesInheritedDescriptors(t *testing.T) {
