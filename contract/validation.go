@@ -10,7 +10,7 @@ import (
 	"github.com/tcikit/tci/validate"
 )
 
-// ValidationReport is what ValidateBody or ValidateHAR found.
+// ValidationReport is the result of ValidateBody or ValidateHAR.
 //
 // The two functions have three outcomes, which the tci command maps to its exit codes. A
 // non-nil error means that the input could not be judged at all (exit 2). A report that is not

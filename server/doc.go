@@ -55,8 +55,8 @@
 // killed and its directory removed. GET /v1/tci/sessions lists the live sessions with their
 // execute count and their start, last execute and expiry times in UTC. An execute keeps running
 // when its client disconnects. A child that the code forks with os.fork runs the rest of the
-// code and then exits as a script would: with status 0, with the status of an uncaught
-// SystemExit, or with 1 after it wrote an uncaught exception to stderr. It never runs later
+// code and then exits as a script would. Its status is 0, the status of an uncaught
+// SystemExit, or 1 after it wrote an uncaught exception to stderr. It never runs later
 // executes of the session. A forked child, such as a worker of a multiprocessing pool, writes
 // its sys.stdout and sys.stderr to file descriptors 1 and 2, so its output arrives as output
 // written below Python does (see Outputs). Its display outputs, such as the figures of

@@ -100,8 +100,8 @@ _write = os.write
 # The pid of the driver. Processes that code forks from it have another one.
 _driver_pid = os.getpid()
 
-# The server passes its pid as the only argument. Code sees sys.argv as ["-c"], as for any
-# program that "python -c" runs without arguments.
+# The server passes its pid as the only argument, which is removed here, so that sys.argv is
+# ["-c"] for the code, as for any program that "python -c" runs without arguments.
 _server_pid = int(sys.argv.pop(1))
 _first_parent = os.getppid()
 

@@ -138,7 +138,7 @@ const exampleRequest = `{"code": "print(1)", "language": "python"}`
 // judge.
 //
 // The member is inserted into the original bytes. Encoding the object again would drop repeated
-// members before the validator sees them, and the request decoder keeps the last of them, so a
+// members before the validator checks them, and the request decoder keeps the last of them, so a
 // body could pass validation with one "code" and run another.
 func withDefaultLanguage(body []byte) []byte {
 	var fields map[string]json.RawMessage

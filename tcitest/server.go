@@ -157,7 +157,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // route returns the spec operation of r, which must be under the base path of URL. The error
-// says what the client under test did wrong.
+// describes what the client under test did wrong.
 func (s *Server) route(r *http.Request) (validate.Operation, error) {
 	if !strings.HasPrefix(r.URL.Path, server.BasePath+"/") {
 		return validate.Operation{}, fmt.Errorf("%s %s is outside the base URL %s; "+

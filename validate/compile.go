@@ -114,10 +114,10 @@ func (e *enumSet) hasString(s []byte) bool {
 type union struct {
 	branches   []*node
 	exactlyOne bool          // oneOf; anyOf needs one or more
-	disc       *discriminant // nil when no property tells the branches apart
+	disc       *discriminant // nil when no property distinguishes the branches
 }
 
-// discriminant is a property that tells the branches of a union apart: every branch requires it
+// discriminant is a property that distinguishes the branches of a union: every branch requires it
 // and restricts it to strings that no other branch allows. For an object, only the branch whose
 // enum holds the property's value can match, so the walker checks that branch alone.
 type discriminant struct {
@@ -126,7 +126,7 @@ type discriminant struct {
 	values   []string // every allowed value in branch order, for messages
 }
 
-// emptyNode accepts every value. It stands in for a branch of a union that has no constraints.
+// emptyNode accepts every value. It is the node of a union branch that has no constraints.
 var emptyNode = &node{location: "(empty)"}
 
 // compiler turns kin-openapi's resolved schema model into nodes.
@@ -434,7 +434,7 @@ func impliedTypes(n *node, s *openapi3.Schema) {
 	n.impliedTypes = n.types != 0
 }
 
-// findDiscriminant looks for a property that tells the branches apart, trying preferred first
+// findDiscriminant looks for a property that distinguishes the branches, trying preferred first
 // and then the properties the first branch requires.
 func findDiscriminant(branches []*node, preferred string) *discriminant {
 	if len(branches) < 2 {

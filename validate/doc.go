@@ -24,7 +24,7 @@
 // model, into nodes that Response and Request check in one pass over the body bytes, without
 // building a value tree. A valid body allocates nothing; an invalid one is walked a second time
 // to collect every violation. The keywords type (including "null"), properties, required,
-// additionalProperties, items, enum, oneOf, anyOf, allOf and format are checked; title,
+// additionalProperties, items, enum, oneOf, anyOf, allOf and format are checked. Title,
 // description, example, default and x- extensions are annotations. Any other keyword makes New
 // fail, so that no constraint of the spec is silently ignored.
 //

@@ -147,7 +147,7 @@ func (w *walker) value(set []*node) bool {
 			}
 			w.report(typeReason(n.types, k))
 			ok = false
-			// Keywords of other kinds say nothing about this value.
+			// Keywords of other kinds do not constrain this value.
 			set = w.without(set, i)
 			i--
 			continue
@@ -713,7 +713,7 @@ func allowsAll(b *node, k kinds) bool {
 	return true
 }
 
-// lookaheadState is what a lookahead found out about the discriminant of an object.
+// lookaheadState is the result of a lookahead for the discriminant of an object.
 type lookaheadState uint8
 
 const (

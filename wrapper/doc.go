@@ -34,8 +34,8 @@
 //     holds its items, such as the reference server's 404 session_not_found for an unknown,
 //     expired or ended session. A 404 on a /tci/ path with any other body matches
 //     ErrEndpointNotFound. Timeouts and cancellations match context.DeadlineExceeded and
-//     context.Canceled with errors.Is. Hint says what to do next, such as appending /v1 to a
-//     base URL that serves no API, without naming options, so a command can replace it.
+//     context.Canceled with errors.Is. Hint is advice on the next step, such as appending /v1
+//     to a base URL that serves no API. It names no options, so a command can replace it.
 //   - *InvalidResponseError: a 2xx response that cannot be used because it is empty, truncated,
 //     too large (ErrResponseTooLarge), not JSON, not UTF-8, of the wrong content type or
 //     against the spec. Violations lists each problem with a JSON pointer.

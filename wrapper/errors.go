@@ -71,7 +71,7 @@ type APIError struct {
 	Errors []generated.ResponseError
 	// Err is the cause: the transport error, ErrEndpointNotFound, or nil.
 	Err error
-	// Hint is what to do next, such as appending /v1 to a base URL that serves no API, or ""
+	// Hint is advice on the next step, such as appending /v1 to a base URL that serves no API, or ""
 	// when this package has no advice. Error appends it. A command may replace it with advice
 	// that names its own flags.
 	Hint string

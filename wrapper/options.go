@@ -28,9 +28,9 @@ const (
 const (
 	// DefaultTimeout is the per-attempt timeout, 150 seconds. It covers connecting, waiting for
 	// the response and reading its body. One execute on the reference server with its default
-	// timeouts takes up to 130 seconds ((*server.Server).MaxRequestDuration): it waits up to 60
-	// seconds for its session's turn, after which the server responds 409 session_busy, runs
-	// up to 60 seconds, and the server allows 10 seconds for the work around both. The 20
+	// timeouts takes up to 130 seconds ((*server.Server).MaxRequestDuration). It waits up to 60
+	// seconds for its session's turn, after which the server responds 409 session_busy. It then
+	// runs up to 60 seconds, and the server allows 10 seconds for the work around both. The 20
 	// seconds left over cover the transfer, so that code which runs too long ends with the
 	// server's TimeoutError output instead of a client timeout. The official TypeScript SDK
 	// (together-ai 0.52.0) times out after 60 seconds instead.

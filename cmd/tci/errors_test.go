@@ -214,7 +214,7 @@ func TestSessionsErrorExitStatus(t *testing.T) {
 // canary is an API key that no output of the CLI may contain.
 const canary = "tci-canary-key-0123456789abcdef"
 
-// echoKey answers as mode says, putting the bearer token it received everywhere a server
+// echoKey responds according to mode, putting the bearer token it received everywhere a server
 // could put it: a header, the body of an error, an output, an error item and a session id.
 func echoKey(mode string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

@@ -39,7 +39,7 @@ func TestExecLocalPrintsStdout(t *testing.T) {
 func TestExecLocalFlagOverridesEnvironment(t *testing.T) {
 	t.Parallel()
 	// The base URL in the environment points at a port that nothing serves, so only the
-	// local server can answer.
+	// local server can respond.
 	env := map[string]string{"TOGETHER_BASE_URL": "http://127.0.0.1:9/v1", "TOGETHER_API_KEY": "unused-key"}
 	o := tciEnv(t, env, "--local", "exec", "print('local')")
 	o.expectCode(t, exitOK)

@@ -121,7 +121,7 @@ func fakeServer(t *testing.T, handler http.HandlerFunc) string {
 	return srv.URL + "/v1"
 }
 
-// respond returns a handler that answers every request with status, contentType and body.
+// respond returns a handler that responds to every request with status, contentType and body.
 func respond(status int, contentType, body string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if contentType != "" {
